@@ -1,0 +1,41 @@
+# The README's two commands: `make demo` and `make test`. Each bootstraps .venv first.
+# TORCH_SPEC pins a CPU build of torch installed before everything else, so that the
+# other packages resolve against it instead of pulling a multi-GB CUDA build. Override it
+# where another build is wanted: make test TORCH_SPEC="torch==2.5.1".
+
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_SPEC ?= torch==2.13.0
+EXTRAS ?= agents,plot,dev
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(EXTRAS)
+
+.PHONY: demo test test-slow test-all lint clean venv
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet "$(TORCH_SPEC)"
+	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
+	touch $@
+
+demo: $(STAMP)
+	$(BIN)/mec-ea-env info --scenario paper
+	$(BIN)/mec-ea-env rollout --scenario paper --seed 0
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" -n 2 -q
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pytest -m slow -q
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check mec_ea_env tests examples benchmarks
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

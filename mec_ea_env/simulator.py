@@ -1,0 +1,522 @@
+"""The batched simulator: every env of a batch advanced one slot at a time with numpy.
+
+State is a struct of arrays shaped (envs, UEs), (envs, servers) or (envs, UEs, servers). One
+``np.random.Generator`` drives all randomness. The number and shape of the random draws in a
+step depend only on the batch shape, so exogenous randomness (fading, workloads, mobility) is the
+same for every policy run from the same seed (common random numbers).
+
+Units: s, J, W, Hz, bit/s, FLOP, FLOP/s, m. docs/system-model.md gives every equation used here.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from mec_ea_env.config import ScenarioConfig, dbm_to_watt
+from mec_ea_env.observation import ObservationLayout
+from mec_ea_env.physics import channel, compute, feasibility, mobility
+
+LOCAL = 0
+"""Placement code of running the emulator on the UE; codes 1..M are the edge servers."""
+NOT_SERVED = -1
+"""Served-server code of a UE whose round was rejected, infeasible, or that is inactive."""
+NUM_PHASES = 10
+"""Phases of a round, in order (see :meth:`Simulator._phases`)."""
+MIN_RATE_BPS = 1.0
+"""Floor on every rate (bit/s): a UE in a deep fade gets a huge but finite transfer time."""
+
+
+@dataclass
+class StepResult:
+    """Per-UE outcome of one slot, arrays shaped (envs, UEs) unless stated."""
+
+    reward: np.ndarray
+    cost: np.ndarray
+    latency_s: np.ndarray
+    energy_j: np.ndarray
+    quality: np.ndarray
+    deadline_miss: np.ndarray
+    rejected: np.ndarray
+    server: np.ndarray
+    bandwidth: np.ndarray
+    power: np.ndarray
+    uplink_rate_bps: np.ndarray
+    downlink_rate_bps: np.ndarray
+    terminated: np.ndarray
+    truncated: np.ndarray
+    """Shape (envs,): the slot limit was reached."""
+
+
+def grid_positions(num_servers: int, area_m: float) -> np.ndarray:
+    """Return server positions at the centres of a near-square grid of cells, shape (M, 2)."""
+    cols = math.ceil(math.sqrt(num_servers))
+    rows = math.ceil(num_servers / cols)
+    index = np.arange(num_servers)
+    x = (index % cols + 0.5) * area_m / cols
+    y = (index // cols + 0.5) * area_m / rows
+    return np.stack([x, y], axis=1)
+
+
+class Simulator:
+    """Batched state machine of ``num_envs`` independent copies of one scenario.
+
+    Call :meth:`reset` before :meth:`step`. Actions must already be validated: placement an
+    integer array in [0, M], bandwidth and power float arrays in [0, 1], all shaped (envs, UEs).
+    """
+
+    def __init__(self, config: ScenarioConfig, num_envs: int = 1):
+        if not isinstance(num_envs, int) or isinstance(num_envs, bool) or num_envs < 1:
+            raise ValueError(f"num_envs = {num_envs!r} is invalid: expected an integer >= 1")
+        self.config = config
+        self.num_envs = num_envs
+        self.num_ues = config.num_ues
+        self.num_servers = config.num_servers
+        self.layout = ObservationLayout(config)
+        self.rng = np.random.default_rng()
+
+        radio, model = config.radio, config.model
+        self.deadline = config.deadline
+        self.ue_max_power_w = dbm_to_watt(radio.ue_max_power_dbm)
+        self.server_power_w = dbm_to_watt(radio.server_power_dbm)
+        self.uplink_noise_w = radio.noise_power_w
+        self.downlink_noise_w = radio.downlink_noise_power_w
+
+        self.flops_bottom_forward, self.flops_top, self.flops_bottom_backward = (
+            compute.adapter_flops_per_token(model)
+        )
+        self.flops_adapter = self.flops_bottom_forward + self.flops_top + self.flops_bottom_backward
+        self.flops_local_emulator = compute.emulator_flops_per_token(model, model.keep_ratio_local)
+        self.flops_edge_emulator = compute.emulator_flops_per_token(model, model.keep_ratio_edge)
+        self.activation_bits = compute.activation_bits_per_token(model)
+        self.local_emulator_bits = compute.emulator_weight_bits(model, model.keep_ratio_local)
+        self.edge_emulator_bits = compute.emulator_weight_bits(model, model.keep_ratio_edge)
+        self.fidelity_local = compute.fidelity(model, model.keep_ratio_local)
+        self.fidelity_edge = compute.fidelity(model, model.keep_ratio_edge)
+        # Memory is checked against the largest round, so a UE that fits once fits every slot.
+        self.local_memory_bytes = compute.local_memory_bytes(model, config.workload.tokens_max)
+        capacity = compute.server_capacity(
+            model, config.compute.server_memory_bytes, config.workload.tokens_max
+        )
+        self.server_capacity = np.full(self.num_servers, capacity, dtype=np.int64)
+
+        self._allocate()
+
+    # ----------------------------------------------------------------------------------------
+    # State
+
+    def _allocate(self) -> None:
+        b, n, m = self.num_envs, self.num_ues, self.num_servers
+        self.position = np.zeros((b, n, 2))
+        self.waypoint = np.zeros((b, n, 2))
+        self.velocity = np.zeros((b, n, 2))
+        self.server_position = np.zeros((b, m, 2))
+        self.ue_flops = np.zeros((b, n))
+        self.ue_energy_per_flop = np.zeros((b, n))
+        self.ue_memory = np.zeros((b, n))
+        self.local_ok = np.zeros((b, n), dtype=bool)
+        self.shadowing = np.ones((b, n, m))
+        self.local_resident = np.zeros((b, n), dtype=bool)
+        self.server_resident = np.zeros((b, m), dtype=bool)
+        self.battery = np.full((b, n), np.inf)
+        self.active = np.ones((b, n), dtype=bool)
+        self.t = np.zeros(b, dtype=np.int64)
+        self.tokens = np.zeros((b, n))
+        self.fading = np.ones((b, n, m))
+        self.distance = np.zeros((b, n, m))
+        self.gain = np.ones((b, n, m))
+        self.last_load = np.zeros((b, m), dtype=np.int64)
+        self.last_latency = np.zeros((b, n))
+        self.last_energy = np.zeros((b, n))
+        self.last_miss = np.zeros((b, n), dtype=bool)
+
+    def seed(self, seed: int | None) -> None:
+        """Restart the random stream from ``seed`` (None draws fresh entropy)."""
+        self.rng = np.random.default_rng(seed)
+
+    def reset(self, seed: int | None = None, envs: np.ndarray | None = None) -> None:
+        """Start new episodes in all envs, or only where the boolean mask ``envs`` is True.
+
+        With a seed the random stream restarts from it; without one it continues.
+        """
+        if seed is not None:
+            self.seed(seed)
+        if envs is None:
+            envs = np.ones(self.num_envs, dtype=bool)
+        count = int(envs.sum())
+        if count == 0:
+            return
+        cfg, rng = self.config, self.rng
+        n, m, area = self.num_ues, self.num_servers, cfg.area_m
+        comp = cfg.compute
+
+        if cfg.server_layout == "grid":
+            self.server_position[envs] = grid_positions(m, area)[None]
+        else:
+            self.server_position[envs] = rng.uniform(0.0, area, size=(count, m, 2))
+        self.position[envs] = rng.uniform(0.0, area, size=(count, n, 2))
+        self.waypoint[envs] = rng.uniform(0.0, area, size=(count, n, 2))
+        angle = rng.uniform(0.0, 2.0 * np.pi, size=(count, n))
+        self.velocity[envs] = cfg.speed_mps * np.stack([np.cos(angle), np.sin(angle)], axis=-1)
+
+        self.ue_flops[envs] = rng.uniform(comp.ue_flops_min, comp.ue_flops_max, size=(count, n))
+        self.ue_energy_per_flop[envs] = rng.uniform(
+            comp.ue_energy_per_flop_min, comp.ue_energy_per_flop_max, size=(count, n)
+        )
+        self.ue_memory[envs] = rng.uniform(
+            comp.ue_memory_min_bytes, comp.ue_memory_max_bytes, size=(count, n)
+        )
+        self.local_ok[envs] = self.ue_memory[envs] >= self.local_memory_bytes
+        shadow_db = cfg.radio.shadowing_std_db * rng.standard_normal(size=(count, n, m))
+        self.shadowing[envs] = 10.0 ** (shadow_db / 10.0)
+        self.local_resident[envs] = (rng.random((count, n)) < cfg.local_resident_prob) & (
+            self.local_ok[envs]
+        )
+        self.server_resident[envs] = rng.random((count, m)) < cfg.server_resident_prob
+
+        self.battery[envs] = np.inf if cfg.battery_j is None else cfg.battery_j
+        self.active[envs] = True
+        self.t[envs] = 0
+        self.last_load[envs] = 0
+        self.last_latency[envs] = 0.0
+        self.last_energy[envs] = 0.0
+        self.last_miss[envs] = False
+
+        tokens, fading = self._draw_slot(count)
+        self.tokens[envs] = tokens
+        self.fading[envs] = fading
+        self._update_gain(envs)
+
+    def _draw_slot(self, count: int) -> tuple[np.ndarray, np.ndarray]:
+        work = self.config.workload
+        shape = (count, self.num_ues)
+        tokens = self.rng.uniform(work.tokens_min, work.tokens_max, size=shape)
+        if self.config.radio.fading == "rayleigh":
+            fading = self.rng.exponential(1.0, size=shape + (self.num_servers,))
+        else:
+            fading = np.ones(shape + (self.num_servers,))
+        return tokens, fading
+
+    def _update_gain(self, envs: np.ndarray | None = None) -> None:
+        radio = self.config.radio
+        sel = slice(None) if envs is None else envs
+        delta = self.position[sel][:, :, None, :] - self.server_position[sel][:, None, :, :]
+        distance = np.sqrt((delta**2).sum(axis=-1))
+        loss_db = channel.pathloss_db(
+            distance,
+            radio.pathloss_intercept_db,
+            radio.pathloss_slope_db_per_decade,
+            radio.min_distance_m,
+        )
+        self.distance[sel] = distance
+        self.gain[sel] = 10.0 ** (-loss_db / 10.0) * self.shadowing[sel] * self.fading[sel]
+
+    # ----------------------------------------------------------------------------------------
+    # One slot
+
+    def step(self, placement: np.ndarray, bandwidth: np.ndarray, power: np.ndarray) -> StepResult:
+        """Play one slot with validated actions, then draw the next slot's channel and workload."""
+        cfg, radio = self.config, self.config.radio
+        m = self.num_servers
+        active = self.active
+        priority = self.rng.random(placement.shape)
+
+        # Placement: local needs the memory, an edge server admits up to its capacity.
+        wants_local = active & (placement == LOCAL)
+        wants_edge = active & (placement > LOCAL)
+        server_index = np.where(wants_edge, placement - 1, 0)
+        local = wants_local & self.local_ok
+        edge = feasibility.admit(server_index, wants_edge, priority, self.server_capacity)
+        rejected = (wants_local & ~self.local_ok) | (wants_edge & ~edge)
+        serving = edge[:, :, None] & (server_index[:, :, None] == np.arange(m))
+        load = serving.sum(axis=1)
+
+        # Uplink band and power after projection (b_min floor, proportional scaling, p_min).
+        band, _ = feasibility.project_bandwidth(bandwidth, serving, radio.min_bandwidth_fraction)
+        power_eff = np.where(edge, np.clip(power, radio.min_power_fraction, 1.0), 0.0)
+
+        uplink_rate, downlink_rate = self._edge_rates(edge, serving, load, band, power_eff)
+        download_rate = self._download_rate(local & ~self.local_resident, load)
+
+        durations, powers = self._phases(
+            local, edge, serving, load, uplink_rate, downlink_rate, download_rate, power_eff
+        )
+        total_s = durations.sum(axis=2)
+        end = np.cumsum(durations, axis=2)
+        spent = np.clip(self.deadline - (end - durations), 0.0, durations)
+        energy = (powers * spent).sum(axis=2)
+
+        # A round not finished by the deadline is abandoned there; a rejected round costs it.
+        done = local | edge
+        miss = (done & (total_s > self.deadline)) | rejected
+        latency = np.where(done, np.minimum(total_s, self.deadline), 0.0)
+        latency = np.where(rejected, self.deadline, latency)
+        quality = np.where(local, self.fidelity_local, self.fidelity_edge)
+        quality = np.where(done & ~miss, quality, 0.0)
+
+        cost = self._cost(latency, energy, quality, miss, active)
+        reward = self._reward(cost, active)
+
+        self._commit_slot(local, edge, serving, load, latency, energy, miss)
+        terminated = np.zeros_like(active)
+        if cfg.battery_j is not None:
+            terminated = active & (self.battery <= 0.0)
+            self.active = active & ~terminated
+        self.t += 1
+        truncated = self.t >= cfg.max_cycles
+        self._advance()
+
+        server = np.where(local, LOCAL, np.where(edge, server_index + 1, NOT_SERVED))
+        return StepResult(
+            reward=reward,
+            cost=cost,
+            latency_s=latency,
+            energy_j=energy,
+            quality=quality,
+            deadline_miss=miss,
+            rejected=rejected,
+            server=server,
+            bandwidth=band,
+            power=power_eff,
+            uplink_rate_bps=uplink_rate,
+            downlink_rate_bps=downlink_rate,
+            terminated=terminated,
+            truncated=truncated,
+        )
+
+    def _edge_rates(
+        self,
+        edge: np.ndarray,
+        serving: np.ndarray,
+        load: np.ndarray,
+        band: np.ndarray,
+        power_eff: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the uplink and downlink Shannon rates (bit/s) of UEs served at the edge."""
+        radio = self.config.radio
+        tx_power = power_eff * self.ue_max_power_w
+        serving_gain = np.where(serving, self.gain, 0.0).sum(axis=2)
+        if radio.interference:
+            interference = channel.uplink_interference(tx_power, self.gain, serving)
+            serving_interference = np.where(serving, interference[:, None, :], 0.0).sum(axis=2)
+        else:
+            serving_interference = np.zeros_like(tx_power)
+
+        # Unserved UEs get a dummy band of 1 so nothing divides by zero; their rate is masked.
+        safe_band = np.where(edge, band, 1.0)
+        sinr_up = channel.uplink_sinr(
+            tx_power, serving_gain, safe_band, self.uplink_noise_w, serving_interference
+        )
+        uplink = safe_band * radio.bandwidth_hz * np.log1p(sinr_up) / np.log(2.0)
+
+        sinr_down = channel.downlink_sinr(
+            self.server_power_w,
+            self.gain,
+            serving,
+            load > 0,
+            self.downlink_noise_w,
+            radio.interference,
+        )
+        share = 1.0 / np.maximum(np.where(serving, load[:, None, :], 0).sum(axis=2), 1)
+        downlink = share * radio.downlink_bandwidth_hz * np.log1p(sinr_down) / np.log(2.0)
+
+        uplink = np.where(edge, np.maximum(uplink, MIN_RATE_BPS), 0.0)
+        downlink = np.where(edge, np.maximum(downlink, MIN_RATE_BPS), 0.0)
+        return uplink, downlink
+
+    def _download_rate(self, downloading: np.ndarray, load: np.ndarray) -> np.ndarray:
+        """Return the rate (bit/s) at which a UE downloads the local emulator it lacks.
+
+        It downloads from the server with its strongest gain this slot, sharing that server's
+        downlink equally with the UEs the server serves and the other UEs downloading from it.
+        """
+        radio = self.config.radio
+        best = np.argmax(self.gain, axis=2)
+        source = downloading[:, :, None] & (best[:, :, None] == np.arange(self.num_servers))
+        users = load + source.sum(axis=1)
+        sinr = channel.downlink_sinr(
+            self.server_power_w,
+            self.gain,
+            source,
+            users > 0,
+            self.downlink_noise_w,
+            radio.interference,
+        )
+        share = 1.0 / np.maximum(np.where(source, users[:, None, :], 0).sum(axis=2), 1)
+        rate = share * radio.downlink_bandwidth_hz * np.log1p(sinr) / np.log(2.0)
+        return np.where(downloading, np.maximum(rate, MIN_RATE_BPS), 0.0)
+
+    def _phases(
+        self,
+        local: np.ndarray,
+        edge: np.ndarray,
+        serving: np.ndarray,
+        load: np.ndarray,
+        uplink_rate: np.ndarray,
+        downlink_rate: np.ndarray,
+        download_rate: np.ndarray,
+        power_eff: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the duration (s) and UE power (W) of each phase of a round, (envs, UEs, 10).
+
+        Local round: 0 emulator download if not resident, 1 adapter and emulator compute.
+        Edge round: 0 emulator load over the backhaul if the server lacks it, 1 bottom adapter
+        forward, 2 activation uplink, 3 emulator forward on the server, 4 activation downlink,
+        5 top adapter forward and backward, 6 gradient uplink, 7 emulator backward on the
+        server, 8 gradient downlink, 9 bottom adapter backward. Phases that do not apply last 0.
+        """
+        cfg = self.config
+        tokens, flops = self.tokens, self.ue_flops
+        compute_power = self.ue_energy_per_flop * flops
+        transfer_bits = self.activation_bits * tokens
+        receive_power = cfg.radio.ue_receive_power_w
+        durations = np.zeros(tokens.shape + (NUM_PHASES,))
+        powers = np.zeros_like(durations)
+
+        safe_up = np.where(edge, uplink_rate, 1.0)
+        safe_down = np.where(edge, downlink_rate, 1.0)
+        server_seconds = self._server_seconds(edge, serving, load)
+        server_missing = np.where(serving, ~self.server_resident[:, None, :], False).any(axis=2)
+
+        durations[..., 0] = np.where(
+            local & ~self.local_resident,
+            self.local_emulator_bits / np.where(download_rate > 0, download_rate, 1.0),
+            np.where(edge & server_missing, self.edge_emulator_bits / cfg.radio.backhaul_bps, 0.0),
+        )
+        powers[..., 0] = np.where(local, receive_power, 0.0)
+        local_flops = tokens * (self.flops_adapter + self.flops_local_emulator)
+        durations[..., 1] = np.where(
+            local,
+            local_flops / flops,
+            np.where(edge, tokens * self.flops_bottom_forward / flops, 0),
+        )
+        durations[..., 2] = np.where(edge, transfer_bits / safe_up, 0.0)
+        durations[..., 3] = server_seconds
+        durations[..., 4] = np.where(edge, transfer_bits / safe_down, 0.0)
+        durations[..., 5] = np.where(edge, tokens * self.flops_top / flops, 0.0)
+        durations[..., 6] = durations[..., 2]
+        durations[..., 7] = server_seconds
+        durations[..., 8] = durations[..., 4]
+        durations[..., 9] = np.where(edge, tokens * self.flops_bottom_backward / flops, 0.0)
+
+        tx_power = power_eff * self.ue_max_power_w
+        for k in (1, 5, 9):
+            powers[..., k] = compute_power
+        for k in (2, 6):
+            powers[..., k] = tx_power
+        for k in (4, 8):
+            powers[..., k] = receive_power
+        return durations, powers
+
+    def _server_seconds(
+        self, edge: np.ndarray, serving: np.ndarray, load: np.ndarray
+    ) -> np.ndarray:
+        """Return the time (s) of one emulator pass (forward or backward) on the server.
+
+        Each pass is half of F_em(rho_edge). The server splits F_m equally among its n_m UEs
+        (processor sharing) or, with ``server_share="workload"``, in proportion to tokens.
+        """
+        comp = self.config.compute
+        pass_flops = 0.5 * self.flops_edge_emulator * self.tokens
+        if comp.server_share == "equal":
+            users = np.where(serving, load[:, None, :], 0).sum(axis=2)
+            share = comp.server_flops / np.maximum(users, 1)
+        else:
+            server_tokens = np.einsum("bn,bnm->bm", np.where(edge, self.tokens, 0.0), serving)
+            own = np.where(serving, server_tokens[:, None, :], 0.0).sum(axis=2)
+            share = comp.server_flops * self.tokens / np.maximum(own, 1e-12)
+        return np.where(edge, pass_flops / share, 0.0)
+
+    def _cost(
+        self,
+        latency: np.ndarray,
+        energy: np.ndarray,
+        quality: np.ndarray,
+        miss: np.ndarray,
+        active: np.ndarray,
+    ) -> np.ndarray:
+        """Return c_i = w_T T/T_ref + w_E E/E_ref - w_Q q + penalty miss; 0 for inactive UEs."""
+        rew = self.config.reward
+        cost = (
+            rew.latency_weight * latency / self.config.latency_ref
+            + rew.energy_weight * energy / rew.energy_ref_j
+            - rew.quality_weight * quality
+            + rew.miss_penalty * miss
+        )
+        return np.where(active, cost, 0.0)
+
+    def _reward(self, cost: np.ndarray, active: np.ndarray) -> np.ndarray:
+        """Return the rewards of the configured mode from the costs of the active UEs."""
+        rew = self.config.reward
+        if rew.mode == "individual":
+            return -cost
+        mean = cost.sum(axis=1, keepdims=True) / np.maximum(active.sum(axis=1, keepdims=True), 1)
+        if rew.mode == "shared":
+            return np.where(active, -np.broadcast_to(mean, cost.shape), 0.0)
+        return np.where(active, -(rew.mix_alpha * cost + (1.0 - rew.mix_alpha) * mean), 0.0)
+
+    def _commit_slot(
+        self,
+        local: np.ndarray,
+        edge: np.ndarray,
+        serving: np.ndarray,
+        load: np.ndarray,
+        latency: np.ndarray,
+        energy: np.ndarray,
+        miss: np.ndarray,
+    ) -> None:
+        """Record the slot's outcome: residency, loads, battery and last-slot observations.
+
+        NOTE: an emulator asked for becomes resident after the slot even when the round missed
+        its deadline: the download or backhaul load is taken to finish in the background.
+        """
+        self.local_resident |= local
+        self.server_resident |= serving.any(axis=1)
+        self.last_load = load
+        self.last_latency = latency
+        self.last_energy = energy
+        self.last_miss = miss
+        self.battery = self.battery - energy
+
+    def _advance(self) -> None:
+        """Move the UEs and draw the next slot's workloads and fading."""
+        cfg = self.config
+        if cfg.mobility == "random_waypoint":
+            self.position, self.waypoint = mobility.random_waypoint(
+                self.position, self.waypoint, cfg.speed_mps, cfg.slot_s, cfg.area_m, self.rng
+            )
+        elif cfg.mobility == "gauss_markov":
+            self.position, self.velocity = mobility.gauss_markov(
+                self.position,
+                self.velocity,
+                cfg.speed_mps,
+                cfg.gauss_markov_memory,
+                cfg.slot_s,
+                cfg.area_m,
+                self.rng,
+            )
+        self.tokens, self.fading = self._draw_slot(self.num_envs)
+        self._update_gain()
+
+    # ----------------------------------------------------------------------------------------
+    # Views
+
+    def placement_mask(self) -> np.ndarray:
+        """Return the feasible placements of the coming slot, bool (envs, UEs, M + 1).
+
+        Local is feasible when the UE's memory holds the local round; a server is always
+        offered (a full server rejects the excess UEs when the slot is played).
+        """
+        mask = np.ones((self.num_envs, self.num_ues, self.num_servers + 1), dtype=bool)
+        mask[:, :, LOCAL] = self.local_ok
+        return mask
+
+    def observe(self) -> np.ndarray:
+        """Return every UE's local observation, float32 (envs, UEs, obs_dim)."""
+        return self.layout.observe(self)
+
+    def state(self) -> np.ndarray:
+        """Return the global state for centralised critics, float32 (envs, state_dim)."""
+        return self.layout.state(self)
