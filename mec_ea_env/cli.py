@@ -12,11 +12,12 @@ import ast
 import json
 import logging
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from mec_ea_env.config import ScenarioConfig, valid_override_names
+from mec_ea_env.config import ScenarioConfig
 from mec_ea_env.scenarios import SCENARIO_NAMES, make_config
 
 logger = logging.getLogger("mec_ea_env")
@@ -99,7 +100,8 @@ def _info(args: argparse.Namespace) -> None:
         ("adapter FLOPs per 1024 tokens", f"{sim.flops_adapter * 1024 / 1e12:.3f} TFLOP"),
         (
             "edge emulator FLOPs per 1024 tokens",
-            f"{sim.flops_edge_emulator * 1024 / 1e12:.3f} TFLOP (keep ratio {model.keep_ratio_edge})",
+            f"{sim.flops_edge_emulator * 1024 / 1e12:.3f} TFLOP "
+            f"(keep ratio {model.keep_ratio_edge})",
         ),
         (
             "local emulator FLOPs per 1024 tokens",

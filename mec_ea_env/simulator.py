@@ -50,6 +50,33 @@ class StepResult:
     """Shape (envs,): the slot limit was reached."""
 
 
+_STATE_ARRAYS = (
+    "position",
+    "waypoint",
+    "velocity",
+    "server_position",
+    "ue_flops",
+    "ue_energy_per_flop",
+    "ue_memory",
+    "local_ok",
+    "shadowing",
+    "local_resident",
+    "server_resident",
+    "battery",
+    "active",
+    "t",
+    "tokens",
+    "fading",
+    "distance",
+    "gain",
+    "last_load",
+    "last_latency",
+    "last_energy",
+    "last_miss",
+)
+"""Names of the per-env state arrays (leading axis = env)."""
+
+
 def grid_positions(num_servers: int, area_m: float) -> np.ndarray:
     """Return server positions at the centres of a near-square grid of cells, shape (M, 2)."""
     cols = math.ceil(math.sqrt(num_servers))
@@ -218,10 +245,41 @@ class Simulator:
 
     def step(self, placement: np.ndarray, bandwidth: np.ndarray, power: np.ndarray) -> StepResult:
         """Play one slot with validated actions, then draw the next slot's channel and workload."""
-        cfg, radio = self.config, self.config.radio
-        m = self.num_servers
+        cfg = self.config
         active = self.active
         priority = self.rng.random(placement.shape)
+        result = self.play(placement, bandwidth, power, priority)
+
+        local = result.server == LOCAL
+        edge = result.server > LOCAL
+        serving = edge[:, :, None] & (result.server[:, :, None] - 1 == np.arange(self.num_servers))
+        self._commit_slot(local, serving, result.latency_s, result.energy_j, result.deadline_miss)
+        if cfg.battery_j is not None:
+            result.terminated = active & (self.battery <= 0.0)
+            self.active = active & ~result.terminated
+        self.t += 1
+        result.truncated = self.t >= cfg.max_cycles
+        self._advance()
+        return result
+
+    def play(
+        self,
+        placement: np.ndarray,
+        bandwidth: np.ndarray,
+        power: np.ndarray,
+        priority: np.ndarray | None = None,
+    ) -> StepResult:
+        """Return the outcome of one slot with validated actions, without changing the state.
+
+        ``priority`` (envs, UEs) orders admission on a full server, lowest first; None uses the
+        UE index. Planners (greedy, best response, the oracle) call this on a
+        :meth:`replicate` copy to score candidate actions; :meth:`step` calls it, then commits.
+        """
+        radio = self.config.radio
+        m = self.num_servers
+        active = self.active
+        if priority is None:
+            priority = np.broadcast_to(np.arange(self.num_ues) / self.num_ues, placement.shape)
 
         # Placement: local needs the memory, an edge server admits up to its capacity.
         wants_local = active & (placement == LOCAL)
@@ -259,15 +317,6 @@ class Simulator:
         cost = self._cost(latency, energy, quality, miss, active)
         reward = self._reward(cost, active)
 
-        self._commit_slot(local, edge, serving, load, latency, energy, miss)
-        terminated = np.zeros_like(active)
-        if cfg.battery_j is not None:
-            terminated = active & (self.battery <= 0.0)
-            self.active = active & ~terminated
-        self.t += 1
-        truncated = self.t >= cfg.max_cycles
-        self._advance()
-
         server = np.where(local, LOCAL, np.where(edge, server_index + 1, NOT_SERVED))
         return StepResult(
             reward=reward,
@@ -282,9 +331,24 @@ class Simulator:
             power=power_eff,
             uplink_rate_bps=uplink_rate,
             downlink_rate_bps=downlink_rate,
-            terminated=terminated,
-            truncated=truncated,
+            terminated=np.zeros_like(active),
+            truncated=self.t + 1 >= self.config.max_cycles,
         )
+
+    def replicate(self, env_index: int, copies: int) -> Simulator:
+        """Return a new simulator holding ``copies`` copies of env ``env_index``'s current slot.
+
+        The copy shares nothing mutable with this simulator; use it with :meth:`play` to score
+        many candidate actions for the same slot at once.
+        """
+        clone = Simulator.__new__(Simulator)
+        clone.__dict__.update(self.__dict__)
+        clone.num_envs = copies
+        clone.rng = np.random.default_rng(0)
+        for name in _STATE_ARRAYS:
+            value = getattr(self, name)[env_index]
+            setattr(clone, name, np.repeat(value[None], copies, axis=0))
+        return clone
 
     def _edge_rates(
         self,
@@ -460,9 +524,7 @@ class Simulator:
     def _commit_slot(
         self,
         local: np.ndarray,
-        edge: np.ndarray,
         serving: np.ndarray,
-        load: np.ndarray,
         latency: np.ndarray,
         energy: np.ndarray,
         miss: np.ndarray,
@@ -474,7 +536,7 @@ class Simulator:
         """
         self.local_resident |= local
         self.server_resident |= serving.any(axis=1)
-        self.last_load = load
+        self.last_load = serving.sum(axis=1)
         self.last_latency = latency
         self.last_energy = energy
         self.last_miss = miss

@@ -47,11 +47,11 @@ class Policy(abc.ABC):
     decentralised: bool = True
     """True when each UE's action depends only on its own observation and placement mask."""
 
-    def reset(self, sim: "Simulator", seed: int | None = None) -> None:
+    def reset(self, sim: Simulator, seed: int | None = None) -> None:  # noqa: B027
         """Prepare for new episodes of ``sim`` (called after every env reset); seeds sampling."""
 
     @abc.abstractmethod
-    def act(self, obs: np.ndarray, mask: np.ndarray, sim: "Simulator") -> HybridAction:
+    def act(self, obs: np.ndarray, mask: np.ndarray, sim: Simulator) -> HybridAction:
         """Return actions for observations (envs, UEs, obs_dim) and masks (envs, UEs, M + 1).
 
         ``sim`` is the simulator behind the env; only centralised policies may read it.
