@@ -10,7 +10,7 @@ EXTRAS ?= agents,plot,dev
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(EXTRAS)
 
-.PHONY: demo test test-slow test-all lint clean venv
+.PHONY: demo test test-slow test-all test-rllib lint clean venv
 
 venv: $(STAMP)
 
@@ -33,6 +33,12 @@ test-slow: $(STAMP)
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
+
+# RLlib pulls in ray (several hundred MB with its dependencies), so it is an optional extra and
+# its tests run only here; without ray they are skipped.
+test-rllib:
+	$(MAKE) venv EXTRAS=agents,plot,dev,rllib
+	$(BIN)/python -m pytest -m rllib -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check mec_ea_env tests examples benchmarks

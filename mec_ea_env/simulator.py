@@ -536,11 +536,13 @@ class Simulator:
         """
         self.local_resident |= local
         self.server_resident |= serving.any(axis=1)
-        self.last_load = serving.sum(axis=1)
-        self.last_latency = latency
-        self.last_energy = energy
-        self.last_miss = miss
-        self.battery = self.battery - energy
+        # Copy into the state arrays rather than binding the result's arrays: reset(envs=...)
+        # zeroes these in place, which would otherwise overwrite the infos a caller holds.
+        self.last_load[...] = serving.sum(axis=1)
+        self.last_latency[...] = latency
+        self.last_energy[...] = energy
+        self.last_miss[...] = miss
+        self.battery -= energy
 
     def _advance(self) -> None:
         """Move the UEs and draw the next slot's workloads and fading."""

@@ -31,7 +31,6 @@ def admit(
     order = np.argsort(key, axis=1, kind="stable")
     sorted_group = np.take_along_axis(group, order, axis=1)
     position = np.arange(group.shape[1])[None, :]
-    first_of_group = np.zeros_like(sorted_group)
     starts = np.ones_like(sorted_group, dtype=bool)
     starts[:, 1:] = sorted_group[:, 1:] != sorted_group[:, :-1]
     first_of_group = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
