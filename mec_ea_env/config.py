@@ -308,6 +308,9 @@ class RewardConfig:
         _check_fraction(owner, "mix_alpha", self.mix_alpha)
 
 
+MAX_AREA_M = 1e7
+"""Largest accepted side of the square area (m): 10,000 km."""
+
 _SECTIONS = {
     "radio": RadioConfig,
     "compute": ComputeConfig,
@@ -360,6 +363,9 @@ class ScenarioConfig:
         _check_int(owner, "num_ues", self.num_ues, 1, 100_000)
         _check_int(owner, "num_servers", self.num_servers, 1, 1_000)
         _check_positive(owner, "area_m", self.area_m)
+        # Far above any cell layout, and low enough that squared distances stay finite.
+        if self.area_m > MAX_AREA_M:
+            _fail(owner, "area_m", self.area_m, f"a side of at most {MAX_AREA_M:g} m")
         _check_choice(owner, "server_layout", self.server_layout, ("grid", "random"))
         _check_positive(owner, "slot_s", self.slot_s)
         if self.deadline_s is not None:

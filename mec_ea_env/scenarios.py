@@ -25,7 +25,8 @@ def small() -> ScenarioConfig:
 def dense() -> ScenarioConfig:
     """Return 60 UEs on 4 servers in 600 m x 600 m: crowded cells, interference-limited.
 
-    Server memory of 12 GB caps each server at 15 UEs, so a server can be full.
+    Server memory of 12 GB caps each server at 10 UEs (at the largest workload of 1536 tokens),
+    so with 15 UEs per server on average a server is often full.
     """
     return ScenarioConfig(
         name="dense",

@@ -49,7 +49,7 @@ def _run_parallel(scenario, seed, plan):
 
 def _assert_records_equal(first, second):
     assert len(first) == len(second)
-    for step, (a, b) in enumerate(zip(first, second)):
+    for step, (a, b) in enumerate(zip(first, second, strict=True)):
         obs_a, rew_a, term_a, trunc_a, info_a = a
         obs_b, rew_b, term_b, trunc_b, info_b = b
         assert obs_a.keys() == obs_b.keys()
@@ -122,8 +122,9 @@ def test_parallel_matches_vector(scenario):
     obs_p, info_p = env.reset(seed=77)
     obs_v, info_v = vec.reset(seed=77)
     np.testing.assert_array_equal(np.stack([obs_p[a] for a in agents]), obs_v[0])
-    np.testing.assert_array_equal(np.stack([info_p[a]["placement_mask"] for a in agents]),
-                                  info_v["placement_mask"][0])
+    np.testing.assert_array_equal(
+        np.stack([info_p[a]["placement_mask"] for a in agents]), info_v["placement_mask"][0]
+    )
     np.testing.assert_array_equal(env.state(), vec.state()[0])
 
     for step in range(cycles):
