@@ -211,7 +211,11 @@ def _load_commands() -> None:
     """Import the modules that register further subcommands (evaluate, train, bench, render)."""
     import importlib
 
-    for module in ("mec_ea_env.evaluation.cli", "mec_ea_env.agents.train_cli"):
+    for module in (
+        "mec_ea_env.evaluation.cli",
+        "mec_ea_env.agents.train_cli",
+        "mec_ea_env.render_cli",
+    ):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as error:
@@ -238,4 +242,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Under `python -m mec_ea_env.cli` this file is __main__, while command modules register
+    # into the imported mec_ea_env.cli, so run that module's main to see their commands.
+    from mec_ea_env.cli import main as _package_main
+
+    sys.exit(_package_main())

@@ -62,13 +62,14 @@ def rgb_array(
     try:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
     except ImportError as error:
         raise ImportError(
             'render_mode="rgb_array" needs matplotlib: pip install "mec_ea_env[plot]"'
         ) from error
 
     area = sim.config.area_m
-    figure = Figure(figsize=(5, 5), dpi=80)
+    figure = Figure(figsize=(5, 5.6), dpi=80)
     canvas = FigureCanvasAgg(figure)
     axes = figure.add_subplot(1, 1, 1)
     axes.set_xlim(0, area)
@@ -94,6 +95,22 @@ def rgb_array(
         axes.scatter([sx], [sy], color=colour, marker="^", s=120, edgecolors="black")
         axes.annotate(f"ES{m + 1}", (sx, sy), textcoords="offset points", xytext=(6, 6))
 
+    handles = [
+        Line2D([], [], color=PLACEMENT_COLOURS[0], marker="o", linestyle="", label="UE, local"),
+        Line2D([], [], color=PLACEMENT_COLOURS[1], marker="o", label="UE on ES1 (width = band)"),
+        Line2D([], [], color="black", marker="x", linestyle="", label="deadline miss"),
+        Line2D(
+            [],
+            [],
+            color="white",
+            marker="^",
+            markeredgecolor="black",
+            linestyle="",
+            label="edge server",
+        ),
+    ]
+    figure.legend(handles=handles, loc="lower center", ncol=2, fontsize=7, frameon=False)
+    figure.subplots_adjust(bottom=0.2)
     canvas.draw()
     image = np.asarray(canvas.buffer_rgba())[..., :3]
     return np.ascontiguousarray(image, dtype=np.uint8)
