@@ -24,6 +24,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/mec-ea-env info --scenario paper
 	$(BIN)/mec-ea-env rollout --scenario paper --seed 0
+	$(BIN)/mec-ea-env evaluate --scenario paper --episodes 20 --seed 0 --output results/demo \
+		--policies random,all-local,nearest-edge,greedy,best-response,oracle
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" -n 2 -q

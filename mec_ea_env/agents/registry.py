@@ -49,3 +49,12 @@ def make_policy(spec: str, config: ScenarioConfig) -> Policy:
             "(learned ones take a path, e.g. hmappo:runs/NAME/checkpoint.pt)"
         )
     return _FACTORIES[name](config, path or None)
+
+
+for _name in ("random", "all-local", "nearest-edge", "greedy", "best-response"):
+    register_lazy(_name, "mec_ea_env.agents.baselines")
+register_lazy("oracle", "mec_ea_env.agents.oracle")
+register_lazy("sb3", "mec_ea_env.agents.sb3_policy")
+register_lazy("sb3-maskable", "mec_ea_env.agents.sb3_policy")
+register_lazy("hmappo", "mec_ea_env.agents.hybrid_ppo")
+register_lazy("hippo", "mec_ea_env.agents.hybrid_ppo")
