@@ -13,6 +13,7 @@ import numpy as np
 
 ACTION_KEYS = ("placement", "bandwidth", "power")
 """Keys of one agent's action dict."""
+_ACTION_KEY_SET = frozenset(ACTION_KEYS)
 
 
 def agent_name(index: int) -> str:
@@ -82,12 +83,25 @@ def check_arrays(
 
 def _scalar(agent: str, key: str, value: Any, integer: bool) -> float | int:
     """Return one action field as a Python number, accepting scalars and 1-element arrays."""
-    if isinstance(value, np.ndarray):
+    # Fast path for plain Python numbers; bool is a subclass of int but not of type int.
+    kind = type(value)
+    if kind is int:
+        return value if integer else float(value)
+    if kind is float and not integer:
+        return value
+    if kind is np.ndarray:
         if value.size != 1:
             raise ValueError(
-                f"agent {agent}: {key} has shape {value.shape}: expected a scalar or 1 element"
+                f"agent {agent}: {key} = {value.tolist()!r} has shape {value.shape}: expected "
+                "a scalar or an array of 1 element"
             )
         value = value.reshape(-1)[0]
+        kind = type(value)
+    # Fast paths for what gymnasium's Box.sample() and Discrete.sample() return.
+    if not integer and (kind is np.float32 or kind is np.float64):
+        return float(value)
+    if integer and kind is np.int64:
+        return int(value)
     if isinstance(value, (bool, np.bool_)):
         raise ValueError(f"agent {agent}: {key} = {value!r} is a bool: expected a number")
     if integer:
@@ -116,7 +130,8 @@ def dict_to_arrays(
             f"actions has type {type(actions).__name__}: expected a dict mapping agent names "
             "to action dicts"
         )
-    unknown = [a for a in actions if a not in agents]
+    active = agents if isinstance(agents, (set, frozenset)) else set(agents)
+    unknown = [a for a in actions if a not in active]
     if unknown:
         raise ValueError(
             f"actions for unknown or inactive agents {unknown}: expected only agents of "
@@ -127,18 +142,20 @@ def dict_to_arrays(
         raise ValueError(f"actions missing for agents {missing}: every active agent must act")
 
     n = len(possible_agents)
-    placement = np.zeros(n, dtype=np.int64)
-    bandwidth = np.zeros(n)
-    power = np.zeros(n)
+    # Python lists, converted once at the end: setting numpy elements one by one is slower.
+    placement = [0] * n
+    bandwidth = [0.0] * n
+    power = [0.0] * n
     index = {name: i for i, name in enumerate(possible_agents)}
     for agent in agents:
         action = actions[agent]
-        if not isinstance(action, Mapping):
+        # type() first: isinstance against the Mapping ABC is slow and a dict is the usual case.
+        if type(action) is not dict and not isinstance(action, Mapping):
             raise ValueError(
                 f"agent {agent}: action has type {type(action).__name__}: expected a dict with "
                 f"keys {list(ACTION_KEYS)}"
             )
-        if set(action) != set(ACTION_KEYS):
+        if action.keys() != _ACTION_KEY_SET:
             raise ValueError(
                 f"agent {agent}: action has keys {sorted(action)}: expected exactly "
                 f"{list(ACTION_KEYS)}"
@@ -147,4 +164,4 @@ def dict_to_arrays(
         placement[i] = _scalar(agent, "placement", action["placement"], integer=True)
         bandwidth[i] = _scalar(agent, "bandwidth", action["bandwidth"], integer=False)
         power[i] = _scalar(agent, "power", action["power"], integer=False)
-    return placement, bandwidth, power
+    return np.array(placement, dtype=np.int64), np.array(bandwidth), np.array(power)

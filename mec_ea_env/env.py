@@ -21,6 +21,8 @@ from mec_ea_env.simulator import Simulator
 from mec_ea_env.vector import INFO_KEYS
 
 RENDER_MODES = ("ansi", "rgb_array", "human")
+_INFO_FIELDS = (*INFO_KEYS, "clipped", "placement_mask")
+"""Keys of ``infos[agent]`` after a step, in order ("TimeLimit.truncated" is added at the end)."""
 
 
 class MECEAParallelEnv(ParallelEnv):
@@ -187,10 +189,13 @@ class MECEAParallelEnv(ParallelEnv):
         )
         result = self.sim.step(placement, bandwidth, power)
 
-        obs = self.sim.observe()[0]
-        mask = self.sim.placement_mask()[0]
-        values = {key: getattr(result, key)[0].tolist() for key in INFO_KEYS}
-        clipped_list = clipped[0].tolist()
+        # One pass over the agents: every per-UE column is converted to a Python list first,
+        # and zip(*columns) transposes them into one tuple of info values per UE in C.
+        obs_rows = list(self.sim.observe()[0])
+        columns = [getattr(result, key)[0].tolist() for key in INFO_KEYS]
+        columns.append(clipped[0].tolist())
+        columns.append(list(self.sim.placement_mask()[0]))
+        info_rows = list(zip(*columns, strict=True))
         reward = result.reward[0].tolist()
         terminated = result.terminated[0].tolist()
         truncated = bool(result.truncated[0])
@@ -198,14 +203,13 @@ class MECEAParallelEnv(ParallelEnv):
         observations, rewards, terminations, truncations, infos = {}, {}, {}, {}, {}
         for agent in self.agents:
             i = self._index[agent]
-            observations[agent] = obs[i]
+            ended = terminated[i]
+            observations[agent] = obs_rows[i]
             rewards[agent] = reward[i]
-            terminations[agent] = bool(terminated[i])
-            truncations[agent] = truncated and not terminated[i]
-            info = {key: values[key][i] for key in INFO_KEYS}
-            info["clipped"] = clipped_list[i]
-            info["placement_mask"] = mask[i]
-            if truncations[agent]:
+            terminations[agent] = ended
+            truncations[agent] = truncated and not ended
+            info = dict(zip(_INFO_FIELDS, info_rows[i], strict=True))
+            if truncated and not ended:
                 info["TimeLimit.truncated"] = True
             infos[agent] = info
 

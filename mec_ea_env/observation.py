@@ -80,8 +80,14 @@ class ObservationLayout:
         s = self.slices
         obs = np.empty((sim.num_envs, sim.num_ues, self.obs_dim), dtype=np.float32)
 
-        gain_db = 10.0 * np.log10(np.maximum(sim.gain, 1e-30))
-        obs[..., s["gain_db"]] = np.clip((gain_db + GAIN_OFFSET_DB) / GAIN_SCALE_DB, -5.0, 5.0)
+        # In place, the same values as clip((10 log10(max(g, 1e-30)) + 100) / 20, -5, 5).
+        gain_db = np.maximum(sim.gain, 1e-30)
+        np.log10(gain_db, out=gain_db)
+        gain_db *= 10.0
+        gain_db += GAIN_OFFSET_DB
+        gain_db /= GAIN_SCALE_DB
+        np.maximum(gain_db, -GAIN_BOUND, out=gain_db)
+        obs[..., s["gain_db"]] = np.minimum(gain_db, GAIN_BOUND, out=gain_db)
         obs[..., s["distance"]] = sim.distance / (cfg.area_m * np.sqrt(2.0))
         obs[..., s["compute_speed"]] = (sim.ue_flops / cfg.compute.ue_flops_max)[..., None]
         obs[..., s["workload"]] = (sim.tokens / cfg.workload.tokens_max)[..., None]
@@ -99,7 +105,8 @@ class ObservationLayout:
         obs[..., s["last_miss"]] = sim.last_miss[..., None]
         obs[..., s["time"]] = np.minimum(sim.t / cfg.max_cycles, 1.0)[:, None, None]
 
-        obs *= sim.active[..., None]
+        if not sim.active.all():
+            obs *= sim.active[..., None]
         return obs
 
     def state(self, sim: Simulator, obs: np.ndarray | None = None) -> np.ndarray:

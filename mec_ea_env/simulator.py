@@ -24,7 +24,7 @@ LOCAL = 0
 NOT_SERVED = -1
 """Served-server code of a UE whose round was rejected, infeasible, or that is inactive."""
 NUM_PHASES = 10
-"""Phases of a round, in order (see :meth:`Simulator._phases`)."""
+"""Phases of a round, in order (see :meth:`Simulator._round_time_energy`)."""
 MIN_RATE_BPS = 1.0
 """Floor on every rate (bit/s): a UE in a deep fade gets a huge but finite transfer time."""
 
@@ -85,6 +85,31 @@ def grid_positions(num_servers: int, area_m: float) -> np.ndarray:
     x = (index % cols + 0.5) * area_m / cols
     y = (index // cols + 0.5) * area_m / rows
     return np.stack([x, y], axis=1)
+
+
+def _add_phase(a: np.ndarray | None, b: np.ndarray | None) -> np.ndarray | None:
+    """Add two phase terms, where None is a term known to be 0 (x + 0 == x exactly)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a + b
+
+
+def _sum_phases(terms: list[np.ndarray | None]) -> np.ndarray:
+    """Sum the NUM_PHASES per-phase arrays in the order numpy 2.4 sums a length-10 last axis.
+
+    numpy adds eight partial sums pairwise and then the remaining two terms (measured), so the
+    result equals ``np.stack(terms, -1).sum(-1)`` bit for bit, without the stacked block.
+    """
+    t = terms
+    first_eight = _add_phase(
+        _add_phase(_add_phase(t[0], t[1]), _add_phase(t[2], t[3])),
+        _add_phase(_add_phase(t[4], t[5]), _add_phase(t[6], t[7])),
+    )
+    total = _add_phase(_add_phase(first_eight, t[8]), t[9])
+    assert total is not None
+    return total
 
 
 class Simulator:
@@ -229,16 +254,33 @@ class Simulator:
     def _update_gain(self, envs: np.ndarray | None = None) -> None:
         radio = self.config.radio
         sel = slice(None) if envs is None else envs
-        delta = self.position[sel][:, :, None, :] - self.server_position[sel][:, None, :, :]
-        distance = np.sqrt((delta**2).sum(axis=-1))
+        position, server = self.position[sel], self.server_position[sel]
+        # x and y as separate arrays: summing a length-2 last axis costs more than the
+        # arithmetic, and dx * dx + dy * dy has the same bits as (delta**2).sum(-1).
+        dx = position[:, :, None, 0] - server[:, None, :, 0]
+        dy = position[:, :, None, 1] - server[:, None, :, 1]
+        dx *= dx
+        dy *= dy
+        dx += dy
+        distance = np.sqrt(dx, out=dx)
         loss_db = channel.pathloss_db(
             distance,
             radio.pathloss_intercept_db,
             radio.pathloss_slope_db_per_decade,
             radio.min_distance_m,
         )
-        self.distance[sel] = distance
-        self.gain[sel] = 10.0 ** (-loss_db / 10.0) * self.shadowing[sel] * self.fading[sel]
+        # In place, the same operations as 10 ** (-loss_db / 10) * shadowing * fading.
+        gain = np.negative(loss_db, out=loss_db)
+        gain /= 10.0
+        np.power(10.0, gain, out=gain)
+        gain *= self.shadowing[sel]
+        gain *= self.fading[sel]
+        if envs is None:
+            # Every env changed: take the new arrays rather than copying them into the old.
+            self.distance, self.gain = distance, gain
+        else:
+            self.distance[sel] = distance
+            self.gain[sel] = gain
 
     # ----------------------------------------------------------------------------------------
     # One slot
@@ -248,12 +290,10 @@ class Simulator:
         cfg = self.config
         active = self.active
         priority = self.rng.random(placement.shape)
-        result = self.play(placement, bandwidth, power, priority)
+        result, load = self._play(placement, bandwidth, power, priority)
 
         local = result.server == LOCAL
-        edge = result.server > LOCAL
-        serving = edge[:, :, None] & (result.server[:, :, None] - 1 == np.arange(self.num_servers))
-        self._commit_slot(local, serving, result.latency_s, result.energy_j, result.deadline_miss)
+        self._commit_slot(local, load, result.latency_s, result.energy_j, result.deadline_miss)
         if cfg.battery_j is not None:
             result.terminated = active & (self.battery <= 0.0)
             self.active = active & ~result.terminated
@@ -275,7 +315,18 @@ class Simulator:
         UE index. Planners (greedy, best response, the oracle) call this on a
         :meth:`replicate` copy to score candidate actions; :meth:`step` calls it, then commits.
         """
+        return self._play(placement, bandwidth, power, priority)[0]
+
+    def _play(
+        self,
+        placement: np.ndarray,
+        bandwidth: np.ndarray,
+        power: np.ndarray,
+        priority: np.ndarray | None,
+    ) -> tuple[StepResult, np.ndarray]:
+        """Return :meth:`play`'s outcome and the UEs each server serves, int (envs, servers)."""
         radio = self.config.radio
+        b, n = placement.shape
         m = self.num_servers
         active = self.active
         if priority is None:
@@ -289,22 +340,39 @@ class Simulator:
         edge = feasibility.admit(server_index, wants_edge, priority, self.server_capacity)
         rejected = (wants_local & ~self.local_ok) | (wants_edge & ~edge)
         serving = edge[:, :, None] & (server_index[:, :, None] == np.arange(m))
-        load = serving.sum(axis=1)
+        # Flat indexes of each UE's server in (envs, servers) and (envs, UEs, servers) arrays.
+        # np.take through them reads a UE's own entry faster than masking with the one-hot and
+        # summing over servers, and gives the same bits (the masked sum has one nonzero term).
+        env_server = np.arange(b)[:, None] * m + server_index
+        ue_server = np.arange(b * n).reshape(b, n) * m + server_index
+        load = np.bincount(env_server[edge], minlength=b * m).reshape(b, m)
+        own_load = np.where(edge, load.take(env_server), 0)
+        own_gain = np.where(edge, self.gain.take(ue_server), 0.0)
 
         # Uplink band and power after projection (b_min floor, proportional scaling, p_min).
-        band, _ = feasibility.project_bandwidth(bandwidth, serving, radio.min_bandwidth_fraction)
-        power_eff = np.where(edge, np.clip(power, radio.min_power_fraction, 1.0), 0.0)
-
-        uplink_rate, downlink_rate = self._edge_rates(edge, serving, load, band, power_eff)
-        download_rate = self._download_rate(local & ~self.local_resident, load)
-
-        durations, powers = self._phases(
-            local, edge, serving, load, uplink_rate, downlink_rate, download_rate, power_eff
+        band, _ = feasibility.project_bandwidth(
+            bandwidth, serving, radio.min_bandwidth_fraction, served=edge, server_index=server_index
         )
-        total_s = durations.sum(axis=2)
-        end = np.cumsum(durations, axis=2)
-        spent = np.clip(self.deadline - (end - durations), 0.0, durations)
-        energy = (powers * spent).sum(axis=2)
+        # np.minimum(np.maximum()) is np.clip without its Python wrapper (same values).
+        power_eff = np.minimum(np.maximum(power, radio.min_power_fraction), 1.0)
+        power_eff = np.where(edge, power_eff, 0.0)
+
+        uplink_rate, downlink_rate = self._edge_rates(
+            edge, serving, load, band, power_eff, own_gain, own_load, env_server
+        )
+        download_rate = self._download_rate(local & ~self.local_resident, load)
+        server_missing = edge & ~self.server_resident.take(env_server)
+        server_seconds = self._server_seconds(edge, serving, load, env_server)
+        total_s, energy = self._round_time_energy(
+            local,
+            edge,
+            server_missing,
+            server_seconds,
+            uplink_rate,
+            downlink_rate,
+            download_rate,
+            power_eff,
+        )
 
         # A round not finished by the deadline is abandoned there; a rejected round costs it.
         done = local | edge
@@ -318,7 +386,7 @@ class Simulator:
         reward = self._reward(cost, active)
 
         server = np.where(local, LOCAL, np.where(edge, server_index + 1, NOT_SERVED))
-        return StepResult(
+        result = StepResult(
             reward=reward,
             cost=cost,
             latency_s=latency,
@@ -334,6 +402,7 @@ class Simulator:
             terminated=np.zeros_like(active),
             truncated=self.t + 1 >= self.config.max_cycles,
         )
+        return result, load
 
     def replicate(self, env_index: int, copies: int) -> Simulator:
         """Return a new simulator holding ``copies`` copies of env ``env_index``'s current slot.
@@ -357,21 +426,27 @@ class Simulator:
         load: np.ndarray,
         band: np.ndarray,
         power_eff: np.ndarray,
+        own_gain: np.ndarray,
+        own_load: np.ndarray,
+        env_server: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Return the uplink and downlink Shannon rates (bit/s) of UEs served at the edge."""
+        """Return the uplink and downlink Shannon rates (bit/s) of UEs served at the edge.
+
+        ``own_gain`` and ``own_load`` are each UE's gain to and load of its server (0 off the
+        edge); ``env_server`` indexes a UE's server in flattened (envs, servers) arrays.
+        """
         radio = self.config.radio
         tx_power = power_eff * self.ue_max_power_w
-        serving_gain = np.where(serving, self.gain, 0.0).sum(axis=2)
         if radio.interference:
             interference = channel.uplink_interference(tx_power, self.gain, serving)
-            serving_interference = np.where(serving, interference[:, None, :], 0.0).sum(axis=2)
+            serving_interference = np.where(edge, interference.take(env_server), 0.0)
         else:
             serving_interference = np.zeros_like(tx_power)
 
         # Unserved UEs get a dummy band of 1 so nothing divides by zero; their rate is masked.
         safe_band = np.where(edge, band, 1.0)
         sinr_up = channel.uplink_sinr(
-            tx_power, serving_gain, safe_band, self.uplink_noise_w, serving_interference
+            tx_power, own_gain, safe_band, self.uplink_noise_w, serving_interference
         )
         uplink = safe_band * radio.bandwidth_hz * np.log1p(sinr_up) / np.log(2.0)
 
@@ -382,8 +457,9 @@ class Simulator:
             load > 0,
             self.downlink_noise_w,
             radio.interference,
+            own_gain=own_gain,
         )
-        share = 1.0 / np.maximum(np.where(serving, load[:, None, :], 0).sum(axis=2), 1)
+        share = 1.0 / np.maximum(own_load, 1)
         downlink = share * radio.downlink_bandwidth_hz * np.log1p(sinr_down) / np.log(2.0)
 
         uplink = np.where(edge, np.maximum(uplink, MIN_RATE_BPS), 0.0)
@@ -397,99 +473,142 @@ class Simulator:
         downlink equally with the UEs the server serves and the other UEs downloading from it.
         """
         radio = self.config.radio
-        best = np.argmax(self.gain, axis=2)
-        source = downloading[:, :, None] & (best[:, :, None] == np.arange(self.num_servers))
-        users = load + source.sum(axis=1)
+        m = self.num_servers
+        rate = np.zeros(downloading.shape)
+        # Only the downloading UEs (few once emulators are resident) are evaluated, each as a
+        # one-UE row, so the cost follows their count rather than B x N.
+        rows = np.flatnonzero(downloading)
+        if rows.size == 0:
+            return rate
+        env = rows // downloading.shape[1]
+        gain = self.gain.reshape(-1, m)[rows]
+        best = np.argmax(gain, axis=1)
+        source = best[:, None] == np.arange(m)
+        users = load + np.bincount(env * m + best, minlength=load.size).reshape(load.shape)
         sinr = channel.downlink_sinr(
             self.server_power_w,
-            self.gain,
-            source,
-            users > 0,
+            gain[:, None, :],
+            source[:, None, :],
+            (users > 0)[env],
             self.downlink_noise_w,
             radio.interference,
-        )
-        share = 1.0 / np.maximum(np.where(source, users[:, None, :], 0).sum(axis=2), 1)
-        rate = share * radio.downlink_bandwidth_hz * np.log1p(sinr) / np.log(2.0)
-        return np.where(downloading, np.maximum(rate, MIN_RATE_BPS), 0.0)
+        )[:, 0]
+        share = 1.0 / np.maximum(users[env, best], 1)
+        ue_rate = share * radio.downlink_bandwidth_hz * np.log1p(sinr) / np.log(2.0)
+        rate.reshape(-1)[rows] = np.maximum(ue_rate, MIN_RATE_BPS)
+        return rate
 
-    def _phases(
+    def _round_time_energy(
         self,
         local: np.ndarray,
         edge: np.ndarray,
-        serving: np.ndarray,
-        load: np.ndarray,
+        server_missing: np.ndarray,
+        server_seconds: np.ndarray,
         uplink_rate: np.ndarray,
         downlink_rate: np.ndarray,
         download_rate: np.ndarray,
         power_eff: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Return the duration (s) and UE power (W) of each phase of a round, (envs, UEs, 10).
+        """Return each UE's round duration (s) and UE energy (J) spent up to the deadline.
 
-        Local round: 0 emulator download if not resident, 1 adapter and emulator compute.
-        Edge round: 0 emulator load over the backhaul if the server lacks it, 1 bottom adapter
-        forward, 2 activation uplink, 3 emulator forward on the server, 4 activation downlink,
-        5 top adapter forward and backward, 6 gradient uplink, 7 emulator backward on the
-        server, 8 gradient downlink, 9 bottom adapter backward. Phases that do not apply last 0.
+        A round runs NUM_PHASES phases in order. Local round: 0 emulator download if not
+        resident, 1 adapter and emulator compute. Edge round: 0 emulator load over the backhaul
+        if the server lacks it, 1 bottom adapter forward, 2 activation uplink, 3 emulator
+        forward on the server, 4 activation downlink, 5 top adapter forward and backward,
+        6 gradient uplink, 7 emulator backward on the server, 8 gradient downlink, 9 bottom
+        adapter backward. Phases that do not apply last 0. The UE draws its receive power in
+        phases 0 (local only), 4 and 8, its compute power in 1, 5 and 9, its transmit power in
+        2 and 6, and nothing while the server computes (3 and 7).
         """
         cfg = self.config
         tokens, flops = self.tokens, self.ue_flops
         compute_power = self.ue_energy_per_flop * flops
         transfer_bits = self.activation_bits * tokens
         receive_power = cfg.radio.ue_receive_power_w
-        durations = np.zeros(tokens.shape + (NUM_PHASES,))
-        powers = np.zeros_like(durations)
-
         safe_up = np.where(edge, uplink_rate, 1.0)
         safe_down = np.where(edge, downlink_rate, 1.0)
-        server_seconds = self._server_seconds(edge, serving, load)
-        server_missing = np.where(serving, ~self.server_resident[:, None, :], False).any(axis=2)
 
-        durations[..., 0] = np.where(
+        # One (envs, UEs) array per phase rather than an (envs, UEs, 10) block: reductions over
+        # a short last axis cost more than the arithmetic (a (10, envs, UEs) block measured
+        # slower too, because of the row copies).
+        duration: list[np.ndarray] = [np.empty(0)] * NUM_PHASES
+        duration[0] = np.where(
             local & ~self.local_resident,
             self.local_emulator_bits / np.where(download_rate > 0, download_rate, 1.0),
             np.where(edge & server_missing, self.edge_emulator_bits / cfg.radio.backhaul_bps, 0.0),
         )
-        powers[..., 0] = np.where(local, receive_power, 0.0)
         local_flops = tokens * (self.flops_adapter + self.flops_local_emulator)
-        durations[..., 1] = np.where(
+        duration[1] = np.where(
             local,
             local_flops / flops,
             np.where(edge, tokens * self.flops_bottom_forward / flops, 0),
         )
-        durations[..., 2] = np.where(edge, transfer_bits / safe_up, 0.0)
-        durations[..., 3] = server_seconds
-        durations[..., 4] = np.where(edge, transfer_bits / safe_down, 0.0)
-        durations[..., 5] = np.where(edge, tokens * self.flops_top / flops, 0.0)
-        durations[..., 6] = durations[..., 2]
-        durations[..., 7] = server_seconds
-        durations[..., 8] = durations[..., 4]
-        durations[..., 9] = np.where(edge, tokens * self.flops_bottom_backward / flops, 0.0)
+        duration[2] = np.where(edge, transfer_bits / safe_up, 0.0)
+        duration[3] = server_seconds
+        duration[4] = np.where(edge, transfer_bits / safe_down, 0.0)
+        duration[5] = np.where(edge, tokens * self.flops_top / flops, 0.0)
+        duration[6] = duration[2]
+        duration[7] = server_seconds
+        duration[8] = duration[4]
+        duration[9] = np.where(edge, tokens * self.flops_bottom_backward / flops, 0.0)
 
+        # None marks the phases in which the UE draws no power (the server computes).
         tx_power = power_eff * self.ue_max_power_w
-        for k in (1, 5, 9):
-            powers[..., k] = compute_power
-        for k in (2, 6):
-            powers[..., k] = tx_power
-        for k in (4, 8):
-            powers[..., k] = receive_power
-        return durations, powers
+        power: list[np.ndarray | float | None] = [
+            np.where(local, receive_power, 0.0),
+            compute_power,
+            tx_power,
+            None,
+            receive_power,
+            compute_power,
+            tx_power,
+            None,
+            receive_power,
+            compute_power,
+        ]
+
+        # A phase draws power from its start until it ends or the deadline passes. The UE thus
+        # spends clip(deadline - (end - duration), 0, duration) in it. Here end is the running
+        # sum of durations, added left to right as np.cumsum adds them.
+        energy_terms: list[np.ndarray | None] = [None] * NUM_PHASES
+        end = duration[0]
+        for k in range(NUM_PHASES):
+            if k > 0:
+                end = end + duration[k]
+            if power[k] is not None:
+                # In place, the same values as the clip expression above times the power.
+                spent = np.subtract(end, duration[k])
+                np.subtract(self.deadline, spent, out=spent)
+                np.maximum(spent, 0.0, out=spent)
+                np.minimum(spent, duration[k], out=spent)
+                spent *= power[k]
+                energy_terms[k] = spent
+        return _sum_phases(duration), _sum_phases(energy_terms)
 
     def _server_seconds(
-        self, edge: np.ndarray, serving: np.ndarray, load: np.ndarray
+        self,
+        edge: np.ndarray,
+        serving: np.ndarray,
+        load: np.ndarray,
+        env_server: np.ndarray | None = None,
     ) -> np.ndarray:
         """Return the time (s) of one emulator pass (forward or backward) on the server.
 
         Each pass is half of F_em(rho_edge). The server splits F_m equally among its n_m UEs
         (processor sharing) or, with ``server_share="workload"``, in proportion to tokens.
+        ``env_server`` indexes each UE's server in flattened (envs, servers) arrays; None
+        derives it from the one-hot ``serving``.
         """
         comp = self.config.compute
         pass_flops = 0.5 * self.flops_edge_emulator * self.tokens
+        if env_server is None:
+            env_server = np.arange(edge.shape[0])[:, None] * load.shape[1] + serving.argmax(axis=2)
         if comp.server_share == "equal":
-            users = np.where(serving, load[:, None, :], 0).sum(axis=2)
-            share = comp.server_flops / np.maximum(users, 1)
+            own_load = np.where(edge, load.take(env_server), 0)
+            share = comp.server_flops / np.maximum(own_load, 1)
         else:
             server_tokens = np.einsum("bn,bnm->bm", np.where(edge, self.tokens, 0.0), serving)
-            own = np.where(serving, server_tokens[:, None, :], 0.0).sum(axis=2)
+            own = np.where(edge, server_tokens.take(env_server), 0.0)
             share = comp.server_flops * self.tokens / np.maximum(own, 1e-12)
         return np.where(edge, pass_flops / share, 0.0)
 
@@ -518,13 +637,13 @@ class Simulator:
             return -cost
         mean = cost.sum(axis=1, keepdims=True) / np.maximum(active.sum(axis=1, keepdims=True), 1)
         if rew.mode == "shared":
-            return np.where(active, -np.broadcast_to(mean, cost.shape), 0.0)
+            return np.where(active, -mean, 0.0)
         return np.where(active, -(rew.mix_alpha * cost + (1.0 - rew.mix_alpha) * mean), 0.0)
 
     def _commit_slot(
         self,
         local: np.ndarray,
-        serving: np.ndarray,
+        load: np.ndarray,
         latency: np.ndarray,
         energy: np.ndarray,
         miss: np.ndarray,
@@ -535,10 +654,10 @@ class Simulator:
         its deadline: the download or backhaul load is taken to finish in the background.
         """
         self.local_resident |= local
-        self.server_resident |= serving.any(axis=1)
+        self.server_resident |= load > 0
         # Copy into the state arrays rather than binding the result's arrays: reset(envs=...)
         # zeroes these in place, which would otherwise overwrite the infos a caller holds.
-        self.last_load[...] = serving.sum(axis=1)
+        self.last_load[...] = load
         self.last_latency[...] = latency
         self.last_energy[...] = energy
         self.last_miss[...] = miss

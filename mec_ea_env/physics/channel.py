@@ -9,6 +9,26 @@ from __future__ import annotations
 
 import numpy as np
 
+SEQUENTIAL_SUM_MAX = 7
+"""Maximum last-axis length that numpy 2.4 sums left to right (measured); longer is pairwise."""
+
+
+def sum_over_servers(values: np.ndarray) -> np.ndarray:
+    """Return ``values.sum(axis=-1)`` for a short last axis, with the same bits, faster.
+
+    numpy reduces a short contiguous last axis one element per inner loop call, which costs
+    about 4x more than adding the M slices as whole arrays. Adding the slices left to right
+    repeats numpy's order for up to SEQUENTIAL_SUM_MAX terms, so the result is bit-for-bit the
+    same. Longer axes use ``sum`` itself.
+    """
+    count = values.shape[-1]
+    if count > SEQUENTIAL_SUM_MAX or count == 0:
+        return values.sum(axis=-1)
+    total = values[..., 0].copy()
+    for k in range(1, count):
+        total += values[..., k]
+    return total
+
 
 def pathloss_db(
     distance_m: np.ndarray, intercept_db: float, slope_db_per_decade: float, min_distance_m: float
@@ -54,7 +74,8 @@ def uplink_interference(
     (envs, UEs, servers) boolean one-hot of each UE's serving server.
     """
     received = tx_power_w[:, :, None] * gain
-    return np.where(serving, 0.0, received).sum(axis=1)
+    np.putmask(received, serving, 0.0)
+    return received.sum(axis=1)
 
 
 def downlink_sinr(
@@ -64,17 +85,20 @@ def downlink_sinr(
     active_server: np.ndarray,
     noise_power_w: float,
     interference: bool,
+    own_gain: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return the downlink SINR of each UE from its serving server, shape (envs, UEs).
 
     A server spreads P_es evenly over its band, so the power spectral density a UE sees does not
     depend on its share of the band: SINR = P_es g_{i,m} / (B N_0 NF + sum over the other active
     servers m' of P_es g_{i,m'}). A server is active when it serves at least one UE this slot.
+    ``own_gain`` (envs, UEs), if given, is g_{i,m} of the serving server, 0 for unserved UEs.
     """
-    own_gain = np.where(serving, gain, 0.0).sum(axis=2)
+    if own_gain is None:
+        own_gain = sum_over_servers(np.where(serving, gain, 0.0))
     signal = server_power_w * own_gain
     if not interference:
         return signal / noise_power_w
     others = active_server[:, None, :] & ~serving
-    interference_w = server_power_w * np.where(others, gain, 0.0).sum(axis=2)
+    interference_w = server_power_w * sum_over_servers(np.where(others, gain, 0.0))
     return signal / (noise_power_w + interference_w)

@@ -18,10 +18,11 @@ def admit(
     ``priority`` (envs, UEs) holds distinct random keys, lowest served first; ``capacity``
     (servers,) is how many UEs each server holds. The UEs beyond capacity are rejected.
     """
-    num_servers = capacity.shape[0]
-    requests = np.zeros(server_index.shape[:1] + (num_servers,), dtype=np.int64)
-    rows = np.broadcast_to(np.arange(server_index.shape[0])[:, None], server_index.shape)
-    np.add.at(requests, (rows[on_server], server_index[on_server]), 1)
+    num_envs, num_servers = server_index.shape[0], capacity.shape[0]
+    # Requests per (env, server) counted with one bincount over flat indexes (np.add.at is slower).
+    flat = np.arange(num_envs)[:, None] * num_servers + server_index
+    requests = np.bincount(flat[on_server], minlength=num_envs * num_servers)
+    requests = requests.reshape(num_envs, num_servers)
     if not (requests > capacity).any():
         return on_server.copy()
 
@@ -43,17 +44,32 @@ def admit(
 
 
 def project_bandwidth(
-    requested: np.ndarray, serving: np.ndarray, floor: float
+    requested: np.ndarray,
+    serving: np.ndarray,
+    floor: float,
+    served: np.ndarray | None = None,
+    server_index: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the effective uplink fractions and each server's sum of requests.
 
     Each request of a served UE is raised to ``floor`` (b_min); on a server whose raised requests
     sum above 1 they are all scaled by the same factor so the sum is exactly 1. UEs not served
-    get 0. ``serving`` is the (envs, UEs, servers) one-hot of served UEs.
+    get 0. ``serving`` is the (envs, UEs, servers) one-hot of served UEs; ``served`` (envs,
+    UEs), if given, is ``serving.any(axis=2)`` already computed, and ``server_index`` (envs,
+    UEs), if given, each served UE's server: the sums then use it instead of the one-hot, with
+    the same result (both add a server's requests in UE order).
     """
-    served = serving.any(axis=2)
+    if served is None:
+        served = serving.any(axis=2)
     raised = np.where(served, np.maximum(requested, floor), 0.0)
-    per_server = np.einsum("bn,bnm->bm", raised, serving)
+    if server_index is None:
+        per_server = np.einsum("bn,bnm->bm", raised, serving)
+        scale = 1.0 / np.maximum(per_server, 1.0)
+        return raised * np.einsum("bm,bnm->bn", scale, serving), per_server
+
+    num_envs, num_servers = serving.shape[0], serving.shape[2]
+    flat = np.arange(num_envs)[:, None] * num_servers + server_index
+    per_server = np.bincount(flat[served], weights=raised[served], minlength=num_envs * num_servers)
+    per_server = per_server.astype(np.float64, copy=False).reshape(num_envs, num_servers)
     scale = 1.0 / np.maximum(per_server, 1.0)
-    effective = raised * np.einsum("bm,bnm->bn", scale, serving)
-    return effective, per_server
+    return raised * np.where(served, scale.take(flat), 0.0), per_server
