@@ -10,7 +10,7 @@ EXTRAS ?= agents,plot,dev
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(EXTRAS)
 
-.PHONY: demo test test-slow test-all test-rllib lint clean venv
+.PHONY: demo test test-slow test-all test-rllib lint docs clean venv
 
 venv: $(STAMP)
 
@@ -21,11 +21,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS)]"
 	touch $@
 
+# The main job: train the reference hybrid multi-agent PPO on the default scenario (the demo
+# budget, about 5-6 minutes on 2 idle cores), then compare it with every baseline and the
+# per-slot oracle on the same 20 seeded episodes. Outputs: runs/demo/ (checkpoint,
+# progress.csv, learning curve) and results/demo/ (summary.csv/json, comparison plot).
 demo: $(STAMP)
 	$(BIN)/mec-ea-env info --scenario paper
-	$(BIN)/mec-ea-env rollout --scenario paper --seed 0
+	$(BIN)/mec-ea-env train --algo hmappo --scenario paper --seed 0 --output runs/demo
 	$(BIN)/mec-ea-env evaluate --scenario paper --episodes 20 --seed 0 --output results/demo \
-		--policies random,all-local,nearest-edge,greedy,best-response,oracle
+		--policies random,all-local,nearest-edge,greedy,best-response,oracle,hmappo:runs/demo/checkpoint.pt
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" -n 2 -q
@@ -45,5 +49,10 @@ test-rllib:
 lint: $(STAMP)
 	$(BIN)/ruff check mec_ea_env tests examples benchmarks
 
+# Build the documentation site into site/; --strict fails on any warning (missing page, bad link).
+docs:
+	$(MAKE) venv EXTRAS=agents,plot,dev,docs
+	$(BIN)/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) build site *.egg-info .pytest_cache
