@@ -41,10 +41,11 @@ test-all: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
 # RLlib pulls in ray (several hundred MB with its dependencies), so it is an optional extra and
-# its tests run only here; without ray they are skipped.
+# its tests run only here, in their own .venv-rllib because ray pins an older gymnasium;
+# without ray they are skipped.
 test-rllib:
-	$(MAKE) venv EXTRAS=agents,plot,dev,rllib
-	$(BIN)/python -m pytest -m rllib -q
+	$(MAKE) venv VENV=.venv-rllib EXTRAS=agents,plot,dev,rllib
+	.venv-rllib/bin/python -m pytest -m rllib -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check mec_ea_env tests examples benchmarks

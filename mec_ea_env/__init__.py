@@ -61,3 +61,13 @@ def env(scenario: str | ScenarioConfig = "paper", **kwargs: Any):
     from mec_ea_env import mec_ea_v0
 
     return mec_ea_v0.env(scenario=scenario, **kwargs)
+
+
+def _register() -> None:
+    """Register "mec_ea_env/CentralMEC-v0" with gymnasium and the env with PettingZoo's registry."""
+    from mec_ea_env.registration import register_envs
+
+    register_envs()
+
+
+_register()
