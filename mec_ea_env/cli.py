@@ -215,6 +215,7 @@ def _load_commands() -> None:
         "mec_ea_env.evaluation.cli",
         "mec_ea_env.agents.train_cli",
         "mec_ea_env.render_cli",
+        "mec_ea_env.bench_cli",
     ):
         try:
             importlib.import_module(module)

@@ -1,0 +1,85 @@
+"""Provenance of a suite run: command, git commit, date, machine and package versions."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import shlex
+import subprocess
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+PACKAGES = (
+    "mec_ea_env",
+    "numpy",
+    "scipy",
+    "torch",
+    "gymnasium",
+    "pettingzoo",
+    "supersuit",
+    "stable-baselines3",
+    "matplotlib",
+    "tqdm",
+)
+
+
+def cpu_model() -> str:
+    """Return the CPU model name from /proc/cpuinfo, or platform's processor string."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    return platform.processor() or "unknown"
+
+
+def git_commit() -> dict[str, Any]:
+    """Return the commit of the package's checkout and whether it has uncommitted changes."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "dirty": None}
+    return {"commit": commit, "dirty": bool(status.strip())}
+
+
+def package_versions() -> dict[str, str | None]:
+    """Return the installed version of each package in :data:`PACKAGES` (None if absent)."""
+    versions: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def collect(command: str | None = None) -> dict[str, Any]:
+    """Return the provenance record written to metadata.json (default command: sys.argv)."""
+    return {
+        "command": command if command is not None else shlex.join(sys.argv),
+        "git": git_commit(),
+        "date_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "cpu_model": cpu_model(),
+            "logical_cores": os.cpu_count(),
+            "usable_cores": len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity")
+            else None,
+            "platform": platform.platform(),
+            "python": platform.python_version(),
+        },
+        "packages": package_versions(),
+    }

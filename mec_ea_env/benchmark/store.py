@@ -1,0 +1,71 @@
+"""Result files of the suite: one JSON file per run unit, written atomically.
+
+A unit's file is ``OUTPUT/runs/STUDY/SCENARIO/POLICY/seedS.json``. It is written to a temporary
+file in the same directory and moved into place with ``os.replace``, so an interrupted run
+leaves either the whole file or none. A present file whose settings match the suite's is
+reused. A present file with other settings raises :class:`ResultConflict` unless ``force`` is
+set to redo it, so no result is overwritten silently.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mec_ea_env.benchmark.spec import RunUnit
+
+
+class ResultConflict(ValueError):
+    """A stored result was made with other settings than the current suite's."""
+
+
+def result_path(output: Path, unit: RunUnit) -> Path:
+    """Return the result file of ``unit`` under the suite's output folder."""
+    return output / "runs" / unit.study / unit.scenario / unit.policy / f"seed{unit.seed}.json"
+
+
+def training_dir(output: Path, unit: RunUnit) -> Path:
+    """Return the run directory in which ``unit``'s policy is trained."""
+    return output / "training" / unit.study / unit.scenario / unit.policy / f"seed{unit.seed}"
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path`` through a temporary file and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w") as stream:
+            json.dump(data, stream, indent=1)
+            stream.write("\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def load_result(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the stored result at ``path`` if its settings equal ``fingerprint``.
+
+    Returns None when no file exists. Raises ResultConflict when the file contains another
+    suite's result, and ValueError when it is not valid JSON.
+    """
+    if not path.exists():
+        return None
+    try:
+        result = json.loads(path.read_text())
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"result file {path} is not valid JSON ({error}): delete it or pass --force"
+        ) from error
+    # A JSON round trip turns tuples into lists, so compare the fingerprint the same way.
+    if result.get("settings") != json.loads(json.dumps(fingerprint)):
+        raise ResultConflict(
+            f"result file {path} was made with other settings than this suite's: pass --force "
+            "to redo it, or choose another --output"
+        )
+    return result

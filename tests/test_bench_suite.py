@@ -1,0 +1,218 @@
+"""The benchmark suite: the whole ``bench --quick`` run, resuming, conflicts and the tables.
+
+The quick run (about 30 s on 2 idle cores) trains and evaluates every policy of the full suite
+with tiny budgets, so it runs once per module and the other tests read its files.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+
+import numpy as np
+import pytest
+
+from mec_ea_env.benchmark import ResultConflict, plan_suite, quick_spec, run_suite
+from mec_ea_env.benchmark.spec import ALL_POLICIES, RunUnit
+from mec_ea_env.benchmark.store import load_result, result_path, training_dir, write_json_atomic
+from mec_ea_env.cli import main
+from mec_ea_env.evaluation.stats import mean_ci95
+
+pytest.importorskip("stable_baselines3")
+pytest.importorskip("supersuit")
+pytest.importorskip("torch")
+pytest.importorskip("matplotlib")
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    output = tmp_path_factory.mktemp("suite")
+    status = main(["bench", "--quick", "--output", str(output), "--no-progress"])
+    assert status == 0
+    return output
+
+
+def read_csv(path):
+    with path.open() as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_quick_writes_tables_and_figures(quick_run):
+    for name in (
+        "policies.csv",
+        "policies.json",
+        "policies.md",
+        "scaling.csv",
+        "scaling.json",
+        "scaling.md",
+        "learning_curves.csv",
+        "scores.png",
+        "learning_curves.png",
+        "scaling.png",
+        "metadata.json",
+    ):
+        assert (quick_run / name).is_file(), name
+    for name in ("scores.png", "learning_curves.png", "scaling.png"):
+        assert (quick_run / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+
+
+def test_quick_table_covers_every_policy(quick_run):
+    rows = read_csv(quick_run / "policies.csv")
+    for scenario in ("small", "paper"):
+        chosen = {row["policy"]: row for row in rows if row["scenario"] == scenario}
+        assert set(chosen) == set(ALL_POLICIES)
+        for policy, row in chosen.items():
+            assert row["status"] == "ok", (scenario, policy)
+            for metric in ("reward", "latency_s", "energy_j", "quality", "miss_rate"):
+                assert math.isfinite(float(row[f"{metric}_mean"])), (scenario, policy, metric)
+        assert float(chosen["random"]["normalized_score_mean"]) == pytest.approx(0.0, abs=1e-9)
+        assert float(chosen["oracle"]["normalized_score_mean"]) == pytest.approx(1.0)
+        assert chosen["hmappo"]["ci_over"] == "seeds"
+        assert chosen["hmappo"]["runs"] == "2"
+        assert chosen["greedy"]["ci_over"] == "episodes"
+
+
+def test_learned_interval_is_over_seed_means(quick_run):
+    seed_means = []
+    for seed in (0, 1):
+        unit = RunUnit("policies", "paper", "hippo", seed)
+        result = json.loads(result_path(quick_run, unit).read_text())
+        seed_means.append(np.mean([row["reward"] for row in result["evaluation"]["episodes"]]))
+    expected_mean, expected_half_width = mean_ci95(seed_means)
+    row = next(
+        row
+        for row in read_csv(quick_run / "policies.csv")
+        if row["scenario"] == "paper" and row["policy"] == "hippo"
+    )
+    assert float(row["reward_mean"]) == pytest.approx(expected_mean)
+    assert float(row["reward_ci95"]) == pytest.approx(expected_half_width)
+
+
+def test_learning_curves_cover_each_learner(quick_run):
+    rows = read_csv(quick_run / "learning_curves.csv")
+    pairs = {(row["scenario"], row["policy"]) for row in rows}
+    for scenario in ("small", "paper"):
+        for policy in ("sb3-ppo", "hmappo", "hippo"):
+            assert (scenario, policy) in pairs
+    assert all(row["seeds"] == "2" for row in rows)
+
+
+def test_scaling_table_has_each_size(quick_run):
+    rows = read_csv(quick_run / "scaling.csv")
+    assert sorted({int(row["num_ues"]) for row in rows}) == [5, 10]
+    hmappo = [row for row in rows if row["policy"] == "hmappo"]
+    assert len(hmappo) == 2
+    assert all(float(row["train_wall_time_s_mean"]) > 0 for row in hmappo)
+    assert all(row["score_vs_best_response_mean"] != "" for row in hmappo)
+
+
+def test_metadata_records_provenance(quick_run):
+    record = json.loads((quick_run / "metadata.json").read_text())
+    assert record["suite"]["mode"] == "quick"
+    assert record["machine"]["logical_cores"] >= 1
+    assert record["machine"]["cpu_model"]
+    assert record["packages"]["numpy"] == np.__version__
+    assert "date_utc" in record
+    assert "commit" in record["git"]
+    assert "bench" in record["command"]
+    assert record["units_run"] + record["units_reused"] == 32
+
+
+def test_rerun_reuses_stored_results(quick_run, capsys):
+    before = {path: path.stat().st_mtime_ns for path in (quick_run / "runs").rglob("*.json")}
+    assert main(["bench", "--quick", "--output", str(quick_run), "--no-progress"]) == 0
+    assert "0 runs to do, 32 already stored" in capsys.readouterr().out
+    after = {path: path.stat().st_mtime_ns for path in (quick_run / "runs").rglob("*.json")}
+    assert before == after
+
+
+def test_other_settings_conflict(quick_run, capsys):
+    status = main(["bench", "--quick", "--episodes", "3", "--output", str(quick_run)])
+    assert status == 2
+    assert "--force" in capsys.readouterr().err
+
+
+def test_dry_run_prints_estimate(tmp_path, capsys):
+    assert main(["bench", "--dry-run", "--output", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "106 runs to do" in out
+    assert "expected wall time about" in out
+    assert "not run: oracle on large" in out
+    assert not (tmp_path / "runs").exists()
+
+
+def test_force_redoes_stored_result(tmp_path):
+    spec = quick_spec(scenarios=("small",), policies=("random",), scaling_sizes=())
+    run_suite(spec, tmp_path, show_progress=False)
+    path = result_path(tmp_path, RunUnit("policies", "small", "random", 0))
+    stored = json.loads(path.read_text())
+    stored["evaluation"]["summary"]["reward_mean"] = 123.0
+    path.write_text(json.dumps(stored))
+
+    run_suite(spec, tmp_path, show_progress=False)
+    assert json.loads(path.read_text())["evaluation"]["summary"]["reward_mean"] == 123.0
+    run_suite(spec, tmp_path, force=True, show_progress=False)
+    assert json.loads(path.read_text())["evaluation"]["summary"]["reward_mean"] != 123.0
+
+
+def test_oracle_above_limit_not_run(tmp_path):
+    spec = quick_spec(
+        scenarios=("paper",),
+        policies=("random", "best-response", "oracle"),
+        episodes=2,
+        scaling_sizes=(),
+        oracle_max_ues=10,
+    )
+    assert plan_suite(spec, tmp_path).skipped == [("policies", "paper", "oracle")]
+    run_suite(spec, tmp_path, show_progress=False)
+    rows = {row["policy"]: row for row in read_csv(tmp_path / "policies.csv")}
+    assert rows["oracle"]["status"] == "not run"
+    assert rows["best-response"]["normalized_score_mean"] == ""
+    assert float(rows["best-response"]["score_vs_best_response_mean"]) == pytest.approx(1.0)
+    assert "not run" in (tmp_path / "policies.md").read_text()
+
+
+def test_interrupted_training_restarts(tmp_path):
+    spec = quick_spec(scenarios=("small",), policies=("hmappo",), seeds=1, scaling_sizes=())
+    unit = RunUnit("policies", "small", "hmappo", 0)
+    stale = training_dir(tmp_path, unit)
+    stale.mkdir(parents=True)
+    (stale / "progress.csv").write_text("stale,rows\n1,2\n")
+
+    run_suite(spec, tmp_path, show_progress=False)
+    header = (stale / "progress.csv").read_text().splitlines()[0]
+    assert header.startswith("iteration,global_step")
+    assert (stale / "checkpoint.pt").is_file()
+    assert load_result(result_path(tmp_path, unit), spec.fingerprint(unit)) is not None
+
+
+def test_atomic_write_leaves_no_partial_file(tmp_path):
+    path = tmp_path / "runs" / "result.json"
+    with pytest.raises(TypeError):
+        write_json_atomic(path, {"value": object()})
+    assert not path.exists()
+    assert list(path.parent.iterdir()) == []
+
+
+def test_corrupt_result_names_file(tmp_path):
+    spec = quick_spec(scenarios=("small",), policies=("random",), scaling_sizes=())
+    unit = RunUnit("policies", "small", "random", 0)
+    path = result_path(tmp_path, unit)
+    path.parent.mkdir(parents=True)
+    path.write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        plan_suite(spec, tmp_path)
+    path.write_text(json.dumps({"settings": {"episodes": 99}}))
+    with pytest.raises(ResultConflict, match=str(path)):
+        plan_suite(spec, tmp_path)
+
+
+def test_invalid_spec_rejected():
+    with pytest.raises(ValueError, match="scenarios"):
+        quick_spec(scenarios=("tiny",))
+    with pytest.raises(ValueError, match="policies"):
+        quick_spec(policies=("ppo",))
+    with pytest.raises(ValueError, match="seeds"):
+        quick_spec(seeds=0)
+    assert main(["bench", "--quick", "--scenarios", "tiny", "--dry-run"]) == 2
