@@ -90,6 +90,12 @@ def _info(args: argparse.Namespace) -> None:
         ("scenario", config.name),
         ("UEs N / servers M", f"{config.num_ues} / {config.num_servers}"),
         ("area", f"{config.area_m:.0f} m x {config.area_m:.0f} m"),
+        (
+            "uplink / downlink band per server",
+            f"{config.radio.bandwidth_hz / 1e6:g} MHz / "
+            f"{config.radio.downlink_bandwidth_hz / 1e6:g} MHz",
+        ),
+        ("interference / fading", f"{config.radio.interference} / {config.radio.fading}"),
         ("slot / deadline", f"{config.slot_s:g} s / {config.deadline:g} s"),
         ("slots per episode", str(config.max_cycles)),
         (
@@ -201,6 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Mobile edge tuning with the Emulator-Adapter split: a multi-agent RL testbed.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    parser.add_argument(
+        "--import",
+        dest="imports",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="import MODULE first (repeatable), e.g. one that registers your own policy with "
+        "mec_ea_env.agents.registry.register_policy; the current folder is searched too",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, add_arguments, _) in COMMANDS.items():
         add_arguments(sub.add_parser(name, help=help_text, description=help_text))
@@ -225,6 +240,23 @@ def _load_commands() -> None:
                 raise
 
 
+def _import_user_modules(modules: list[str]) -> None:
+    """Import the modules named by ``--import``, with the current folder on the module path."""
+    import importlib
+    import os
+
+    if modules and os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError as error:
+            raise CLIError(
+                f"--import {module}: import failed ({error}); give a module name importable "
+                "from the current folder or the Python path, without the .py suffix"
+            ) from error
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     parser = build_parser()
@@ -235,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
+        _import_user_modules(args.imports)
         COMMANDS[args.command][2](args)
     except CLIError as error:
         print(f"mec-ea-env {args.command}: error: {error}", file=sys.stderr)

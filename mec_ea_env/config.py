@@ -9,6 +9,7 @@ docs/system-model.md (parameter table).
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -461,9 +462,11 @@ def apply_overrides(config: ScenarioConfig, overrides: Mapping[str, Any]) -> Sce
         else:
             section = _unique_section_of(key)
             if section is None:
+                names = valid_override_names()
+                close = difflib.get_close_matches(key, names, n=3)
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
                 raise ValueError(
-                    f"unknown configuration name {key!r}; valid names: "
-                    f"{', '.join(valid_override_names())}"
+                    f"unknown configuration name {key!r}{hint}; valid names: {', '.join(names)}"
                 )
             sections[section][key] = value
 

@@ -796,6 +796,13 @@ class HybridPPO:
             cfg.rollout_length,
             self.num_agents,
         )
+        planned = cfg.num_iterations * cfg.steps_per_iteration
+        if planned != cfg.total_steps:
+            logger.info(
+                "training runs whole iterations of %d env steps, so it stops after %d env steps",
+                cfg.steps_per_iteration,
+                planned,
+            )
         history: list[IterationStats] = []
         try:
             while self.global_step < cfg.total_steps:
