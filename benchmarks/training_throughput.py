@@ -1,9 +1,9 @@
-"""Where a training iteration of the reference hybrid PPO spends its time, at the demo settings.
+"""Time split of one reference hybrid PPO training iteration at the demo settings.
 
-Times (seconds, process CPU time on one torch and one numpy thread) one iteration of
-``HybridPPO`` split into: the simulator (``VectorMECEnv.step`` and ``state``), the rest of the
+The script times (seconds, process CPU time on one torch and one numpy thread) one iteration of
+``HybridPPO``, split into: the simulator (``VectorMECEnv.step`` and ``state``), the rest of the
 rollout (policy forward passes, sampling, GAE and bookkeeping), and the update (PPO epochs).
-Reports env steps per second of the collection phase and of the whole iteration.
+It reports env steps per second of the collection phase and of the whole iteration.
 
     python benchmarks/training_throughput.py            # 5 timed iterations at the demo settings
     python benchmarks/training_throughput.py --quick    # 1 small iteration: checks the script
