@@ -129,30 +129,22 @@ class Simulator:
         self.layout = ObservationLayout(config)
         self.rng = np.random.default_rng()
 
-        radio, model = config.radio, config.model
+        radio = config.radio
         self.deadline = config.deadline
         self.ue_max_power_w = dbm_to_watt(radio.ue_max_power_dbm)
         self.server_power_w = dbm_to_watt(radio.server_power_dbm)
         self.uplink_noise_w = radio.noise_power_w
         self.downlink_noise_w = radio.downlink_noise_power_w
 
-        self.flops_bottom_forward, self.flops_top, self.flops_bottom_backward = (
-            compute.adapter_flops_per_token(model)
+        # Memory limits use the largest round, so a UE that fits once fits every slot. Each
+        # constant also becomes an attribute (self.flops_adapter, self.fidelity_edge, ...).
+        self.constants = compute.RoundConstants.from_config(config)
+        for name, value in vars(self.constants).items():
+            if name != "server_capacity":
+                setattr(self, name, value)
+        self.server_capacity = np.full(
+            self.num_servers, self.constants.server_capacity, dtype=np.int64
         )
-        self.flops_adapter = self.flops_bottom_forward + self.flops_top + self.flops_bottom_backward
-        self.flops_local_emulator = compute.emulator_flops_per_token(model, model.keep_ratio_local)
-        self.flops_edge_emulator = compute.emulator_flops_per_token(model, model.keep_ratio_edge)
-        self.activation_bits = compute.activation_bits_per_token(model)
-        self.local_emulator_bits = compute.emulator_weight_bits(model, model.keep_ratio_local)
-        self.edge_emulator_bits = compute.emulator_weight_bits(model, model.keep_ratio_edge)
-        self.fidelity_local = compute.fidelity(model, model.keep_ratio_local)
-        self.fidelity_edge = compute.fidelity(model, model.keep_ratio_edge)
-        # Memory is checked against the largest round, so a UE that fits once fits every slot.
-        self.local_memory_bytes = compute.local_memory_bytes(model, config.workload.tokens_max)
-        capacity = compute.server_capacity(
-            model, config.compute.server_memory_bytes, config.workload.tokens_max
-        )
-        self.server_capacity = np.full(self.num_servers, capacity, dtype=np.int64)
 
         self._allocate()
 

@@ -105,25 +105,12 @@ class GreedyPolicy(Policy):
         self.config = config
         layout = ObservationLayout(config)
         self.slices = layout.slices
-        model, radio, comp = config.model, config.radio, config.compute
-        bottom_forward, top, bottom_backward = compute.adapter_flops_per_token(model)
-        self.flops_adapter = bottom_forward + top + bottom_backward
-        self.flops_local = self.flops_adapter + compute.emulator_flops_per_token(
-            model, model.keep_ratio_local
-        )
-        self.flops_edge_server = compute.emulator_flops_per_token(model, model.keep_ratio_edge)
-        self.activation_bits = compute.activation_bits_per_token(model)
-        self.local_emulator_bits = compute.emulator_weight_bits(model, model.keep_ratio_local)
-        self.edge_emulator_bits = compute.emulator_weight_bits(model, model.keep_ratio_edge)
-        self.fidelity_local = compute.fidelity(model, model.keep_ratio_local)
-        self.fidelity_edge = compute.fidelity(model, model.keep_ratio_edge)
+        radio, comp = config.radio, config.compute
+        self.constants = compute.RoundConstants.from_config(config)
         self.energy_per_flop = 0.5 * (comp.ue_energy_per_flop_min + comp.ue_energy_per_flop_max)
         self.noise_psd_w = dbm_to_watt(radio.noise_psd_dbm_hz + radio.noise_figure_db)
         self.ue_power_w = dbm_to_watt(radio.ue_max_power_dbm)
         self.server_power_w = dbm_to_watt(radio.server_power_dbm)
-        self.capacity = compute.server_capacity(
-            model, comp.server_memory_bytes, config.workload.tokens_max
-        )
         self.power_grid = np.maximum(POWER_GRID, radio.min_power_fraction)
 
     def estimate_costs(self, obs: np.ndarray) -> np.ndarray:
@@ -131,7 +118,7 @@ class GreedyPolicy(Policy):
 
         Local placements do not depend on power, so their cost repeats along the last axis.
         """
-        cfg, radio, s = self.config, self.config.radio, self.slices
+        cfg, radio, s, const = self.config, self.config.radio, self.slices, self.constants
         tokens = obs[..., s["workload"]][..., 0] * cfg.workload.tokens_max
         flops = np.maximum(obs[..., s["compute_speed"]][..., 0] * cfg.compute.ue_flops_max, 1.0)
         gain_db = obs[..., s["gain_db"]] * GAIN_SCALE_DB - GAIN_OFFSET_DB
@@ -145,11 +132,11 @@ class GreedyPolicy(Policy):
         best_gain = np.take_along_axis(gain, best[..., None], axis=2)[..., 0]
         best_users = np.take_along_axis(users, best[..., None], axis=2)[..., 0]
         download_rate = self._downlink_rate(best_gain, best_users)
-        download_s = np.where(local_resident, 0.0, self.local_emulator_bits / download_rate)
-        local_flops = tokens * self.flops_local
+        download_s = np.where(local_resident, 0.0, const.local_emulator_bits / download_rate)
+        local_flops = tokens * (const.flops_adapter + const.flops_local_emulator)
         local_latency = download_s + local_flops / flops
         local_energy = self.energy_per_flop * local_flops
-        local_cost = self._cost(local_latency, local_energy, self.fidelity_local)
+        local_cost = self._cost(local_latency, local_energy, const.fidelity_local)
 
         # Edge round on each server m, for each power fraction p.
         p = self.power_grid
@@ -157,16 +144,16 @@ class GreedyPolicy(Policy):
         snr = p * self.ue_power_w * gain[..., None] / (band[..., None] * self.noise_psd_w)
         uplink = band[..., None] * np.log2(1.0 + snr)
         downlink = self._downlink_rate(gain, users)[..., None]
-        bits = (self.activation_bits * tokens)[..., None, None]
+        bits = (const.activation_bits * tokens)[..., None, None]
         transfer_s = 2.0 * bits / np.maximum(uplink, 1.0) + 2.0 * bits / np.maximum(downlink, 1.0)
-        server_s = tokens[..., None] * self.flops_edge_server * users / cfg.compute.server_flops
-        backhaul_s = np.where(server_resident, 0.0, self.edge_emulator_bits / radio.backhaul_bps)
-        ue_s = tokens * self.flops_adapter / flops
+        server_s = tokens[..., None] * const.flops_edge_emulator * users / cfg.compute.server_flops
+        backhaul_s = np.where(server_resident, 0.0, const.edge_emulator_bits / radio.backhaul_bps)
+        ue_s = tokens * const.flops_adapter / flops
         edge_latency = ue_s[..., None, None] + (server_s + backhaul_s)[..., None] + transfer_s
-        edge_energy = (self.energy_per_flop * tokens * self.flops_adapter)[..., None, None]
+        edge_energy = (self.energy_per_flop * tokens * const.flops_adapter)[..., None, None]
         edge_energy = edge_energy + p * self.ue_power_w * 2.0 * bits / np.maximum(uplink, 1.0)
-        edge_cost = self._cost(edge_latency, edge_energy, self.fidelity_edge)
-        over_capacity = (users > self.capacity)[..., None]
+        edge_cost = self._cost(edge_latency, edge_energy, const.fidelity_edge)
+        over_capacity = (users > const.server_capacity)[..., None]
         edge_cost = np.where(over_capacity, edge_cost + cfg.reward.miss_penalty, edge_cost)
 
         local_cost = np.broadcast_to(local_cost[..., None, None], local_cost.shape + (1, p.size))

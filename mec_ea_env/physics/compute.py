@@ -8,9 +8,11 @@ gradient with respect to its input, which costs about one forward pass, so 2 + 2
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from mec_ea_env.config import ModelConfig
+from mec_ea_env.config import ModelConfig, ScenarioConfig
 
 FORWARD_FLOPS_PER_PARAM = 2.0
 """FLOPs per parameter per token of a forward pass."""
@@ -91,3 +93,48 @@ def server_capacity(model: ModelConfig, server_memory_bytes: float, tokens: floa
     weights = emulator_weight_bits(model, model.keep_ratio_edge) / 8.0
     per_ue = layers * tokens * model.hidden_size * model.activation_bytes_per_token_layer
     return int(max(0.0, np.floor((server_memory_bytes - weights) / per_ue)))
+
+
+@dataclass(frozen=True)
+class RoundConstants:
+    """Per-token FLOPs, transfer sizes, fidelities and memory limits of one scenario's rounds.
+
+    The simulator and the planners that estimate a round's cost (greedy) share these values, so
+    both always follow the same equations.
+    """
+
+    flops_bottom_forward: float
+    flops_top: float
+    flops_bottom_backward: float
+    flops_adapter: float
+    flops_local_emulator: float
+    flops_edge_emulator: float
+    activation_bits: float
+    local_emulator_bits: float
+    edge_emulator_bits: float
+    fidelity_local: float
+    fidelity_edge: float
+    local_memory_bytes: float
+    server_capacity: int
+
+    @classmethod
+    def from_config(cls, config: ScenarioConfig) -> RoundConstants:
+        """Derive the constants of ``config``; memory limits use the largest workload."""
+        model = config.model
+        bottom_forward, top, bottom_backward = adapter_flops_per_token(model)
+        tokens_max = config.workload.tokens_max
+        return cls(
+            flops_bottom_forward=bottom_forward,
+            flops_top=top,
+            flops_bottom_backward=bottom_backward,
+            flops_adapter=bottom_forward + top + bottom_backward,
+            flops_local_emulator=emulator_flops_per_token(model, model.keep_ratio_local),
+            flops_edge_emulator=emulator_flops_per_token(model, model.keep_ratio_edge),
+            activation_bits=activation_bits_per_token(model),
+            local_emulator_bits=emulator_weight_bits(model, model.keep_ratio_local),
+            edge_emulator_bits=emulator_weight_bits(model, model.keep_ratio_edge),
+            fidelity_local=fidelity(model, model.keep_ratio_local),
+            fidelity_edge=fidelity(model, model.keep_ratio_edge),
+            local_memory_bytes=local_memory_bytes(model, tokens_max),
+            server_capacity=server_capacity(model, config.compute.server_memory_bytes, tokens_max),
+        )
