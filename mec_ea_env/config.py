@@ -405,6 +405,14 @@ class ScenarioConfig:
         """Return the configuration as nested plain dicts (JSON-serialisable)."""
         return dataclasses.asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ScenarioConfig:
+        """Rebuild a configuration from :meth:`to_dict` output, validating every field."""
+        values = dict(data)
+        for section, section_cls in _SECTIONS.items():
+            values[section] = section_cls(**values[section])
+        return cls(**values)
+
 
 def _field_names(cls: type) -> list[str]:
     return [f.name for f in dataclasses.fields(cls)]

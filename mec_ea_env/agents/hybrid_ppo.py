@@ -44,14 +44,7 @@ from torch.distributions import Beta, Categorical
 
 from mec_ea_env.agents.base import HybridAction, Policy
 from mec_ea_env.agents.registry import register_policy
-from mec_ea_env.config import (
-    ComputeConfig,
-    ModelConfig,
-    RadioConfig,
-    RewardConfig,
-    ScenarioConfig,
-    WorkloadConfig,
-)
+from mec_ea_env.config import ScenarioConfig
 from mec_ea_env.observation import ObservationLayout
 from mec_ea_env.simulator import LOCAL
 from mec_ea_env.vector import VectorMECEnv
@@ -378,25 +371,6 @@ def compute_gae(
 
 
 # ------------------------------------------------------------------------------------------------
-# Scenario round trip for checkpoints
-
-
-def scenario_from_dict(data: dict[str, Any]) -> ScenarioConfig:
-    """Rebuild a :class:`ScenarioConfig` from :meth:`ScenarioConfig.to_dict` output."""
-    sections = {
-        "radio": RadioConfig,
-        "compute": ComputeConfig,
-        "model": ModelConfig,
-        "workload": WorkloadConfig,
-        "reward": RewardConfig,
-    }
-    values = dict(data)
-    for name, cls in sections.items():
-        values[name] = cls(**values[name])
-    return ScenarioConfig(**values)
-
-
-# ------------------------------------------------------------------------------------------------
 # The trainer
 
 
@@ -455,6 +429,10 @@ class HybridPPO:
     def __init__(self, config: HybridPPOConfig, scenario: ScenarioConfig):
         self.config = config
         self.scenario = scenario
+        # The thread count is set before any torch work: a trainer built while torch still used
+        # its default thread count trained to different last bits than the same trainer built
+        # after a previous run had set it (measured with torch 2.13 on CPU).
+        torch.set_num_threads(config.torch_threads)
         torch.manual_seed(config.seed)
         self.env = VectorMECEnv(config.num_envs, scenario)
         self.num_agents = scenario.num_ues
@@ -883,7 +861,7 @@ class HybridPPO:
         """
         checkpoint = load_checkpoint(path)
         config = HybridPPOConfig(**{**checkpoint["config"], **overrides})
-        trainer = cls(config, scenario_from_dict(checkpoint["scenario"]))
+        trainer = cls(config, ScenarioConfig.from_dict(checkpoint["scenario"]))
         trainer.actor.load_state_dict(checkpoint["actor"])
         trainer.critic.load_state_dict(checkpoint["critic"])
         trainer.optimizer.load_state_dict(checkpoint["optimizer"])
@@ -992,7 +970,7 @@ class HybridPPOPolicy(Policy):
     ):
         data = load_checkpoint(checkpoint)
         config = HybridPPOConfig(**data["config"])
-        trained = scenario_from_dict(data["scenario"])
+        trained = ScenarioConfig.from_dict(data["scenario"])
         scenario = trained if scenario is None else scenario
         if (scenario.num_ues, scenario.num_servers) != (trained.num_ues, trained.num_servers):
             raise ValueError(
