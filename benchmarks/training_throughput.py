@@ -1,8 +1,9 @@
 """Time split of one reference hybrid PPO training iteration at the demo settings.
 
-The script times (seconds, process CPU time on one torch and one numpy thread) one iteration of
-``HybridPPO``, split into: the simulator (``VectorMECEnv.step`` and ``state``), the rest of the
-rollout (policy forward passes, sampling, GAE and bookkeeping), and the update (PPO epochs).
+The script times one iteration of ``HybridPPO`` in seconds of process CPU time, on one torch and
+one numpy thread. It splits the time into three parts. The simulator is ``VectorMECEnv.step``
+and ``state``. The rest of the rollout is policy forward passes, sampling, GAE and bookkeeping.
+The update is the PPO epochs.
 It reports env steps per second of the collection phase and of the whole iteration.
 
     python benchmarks/training_throughput.py            # 5 timed iterations at the demo settings

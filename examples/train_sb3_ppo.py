@@ -5,8 +5,8 @@
 Every UE of every env copy is one entry of the SB3 VecEnv (SuperSuit), so one MLP learns from
 all UEs. ``--action box`` (default) uses Box(-1, 1, (M + 3,)); ``--action multidiscrete`` uses
 MultiDiscrete([M + 1, 11, 11]). Training uses each UE's own cost as its reward
-(``--train-reward individual``); the evaluation, as ``sb3:OUTPUT/model.zip`` next to the
-baselines, scores the scenario's own reward (shared by default).
+(``--train-reward individual``). The evaluation runs ``sb3:OUTPUT/model.zip`` next to the
+baselines and scores the scenario's own reward, shared by default.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ class CentralMECEnv(gym.Env):
     | "multidiscrete"     | ``MultiDiscrete`` of N x [M + 1, n_bw, n_power]   | UE-major rows   |
 
     Row i (entries i (M + 3) .. i (M + 3) + M + 2 for the Box view) is UE i's action in the
-    per-agent flat view. A Box row holds placement scores (argmax, ties to the lowest index),
+    per-agent flat view. A Box row contains placement scores (argmax, ties to the lowest index),
     then bandwidth and power mapped from [-1, 1] to [0, 1]. A MultiDiscrete row holds the
     placement and two level indices into ``np.linspace(0, 1, n)``. ``action_masks()`` returns
     MaskablePPO's flat mask for the MultiDiscrete view.

@@ -164,7 +164,7 @@ class ComputeConfig:
     server_memory_bytes: float = 16e9
     """Edge server accelerator memory (bytes): one emulator copy plus per-UE activations."""
     server_share: str = "equal"
-    """How a server splits F_m: "equal" (F_m / n_m) or "workload" (in proportion to tokens)."""
+    """Split of F_m among a server's UEs: "equal" (F_m / n_m) or "workload" (by tokens)."""
 
     def __post_init__(self) -> None:
         owner = "compute"
@@ -253,7 +253,7 @@ class ModelConfig:
 
     @property
     def middle_layers(self) -> int:
-        """Layers L - a_b - a_t that the emulator stands in for."""
+        """Middle layers L - a_b - a_t that the emulator replaces."""
         return self.num_layers - self.bottom_adapter_layers - self.top_adapter_layers
 
     @property
@@ -267,9 +267,9 @@ class WorkloadConfig:
     """Per-round workload W_i(t) of each UE (tokens = batch x sequence length), drawn each slot."""
 
     tokens_min: float = 512.0
-    """Fewest tokens in one UE's training round."""
+    """Minimum tokens in one UE's training round."""
     tokens_max: float = 1536.0
-    """Most tokens in one UE's training round."""
+    """Maximum tokens in one UE's training round."""
 
     def __post_init__(self) -> None:
         _check_positive("workload", "tokens_min", self.tokens_min)
@@ -348,7 +348,7 @@ class ScenarioConfig:
     gauss_markov_memory: float = 0.8
     """Memory alpha in [0, 1) of the Gauss-Markov velocity process (per slot)."""
     local_resident_prob: float = 0.5
-    """Probability that a UE already holds the local emulator at the start of an episode."""
+    """Probability that a UE already stores the local emulator at the start of an episode."""
     server_resident_prob: float = 0.5
     """Probability that a server already hosts the edge emulator at the start of an episode."""
     battery_j: float | None = None

@@ -86,7 +86,7 @@ class MECEAParallelEnv(ParallelEnv):
 
     ## Episode end
 
-    Truncation after ``max_cycles`` slots (default 50); ``infos[agent]`` then also holds
+    Truncation after ``max_cycles`` slots (default 50); ``infos[agent]`` then also contains
     ``"TimeLimit.truncated": True``. With a battery budget (``battery_j``) a UE whose battery is
     empty terminates and leaves ``env.agents``.
 

@@ -112,7 +112,7 @@ class ObservationLayout:
     def state(self, sim: Simulator, obs: np.ndarray | None = None) -> np.ndarray:
         """Return the global state, float32 (envs, state_dim).
 
-        It holds every UE's observation, then per UE its position (x, y) over the area side, its
+        It contains every UE's observation, then per UE its position (x, y) over the area side, its
         energy per FLOP and its memory over their maxima, then the server positions.
         """
         cfg = self.config

@@ -424,8 +424,8 @@ class Simulator:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Return the uplink and downlink Shannon rates (bit/s) of UEs served at the edge.
 
-        ``own_gain`` and ``own_load`` are each UE's gain to and load of its server (0 off the
-        edge); ``env_server`` indexes a UE's server in flattened (envs, servers) arrays.
+        ``own_gain`` and ``own_load`` are each UE's gain to its server and that server's load,
+        0 off the edge. ``env_server`` indexes a UE's server in flattened (envs, servers) arrays.
         """
         radio = self.config.radio
         tx_power = power_eff * self.ue_max_power_w
@@ -681,8 +681,8 @@ class Simulator:
     def placement_mask(self) -> np.ndarray:
         """Return the feasible placements of the coming slot, bool (envs, UEs, M + 1).
 
-        Local is feasible when the UE's memory holds the local round; a server is always
-        offered (a full server rejects the excess UEs when the slot is played).
+        Local is feasible when the UE's memory fits the local round. A server is always
+        offered, because a full server rejects the excess UEs only when the slot is played.
         """
         mask = np.ones((self.num_envs, self.num_ues, self.num_servers + 1), dtype=bool)
         mask[:, :, LOCAL] = self.local_ok

@@ -5,7 +5,7 @@ rates, observations) makes this test fail, so a change of physics or of the rand
 noticed and explained in the commit that makes it. A pure speed-up must keep it green.
 
 The stored values are in tests/data/golden_episode.json. After a deliberate change of numbers,
-rewrite that file and say why in the commit:
+rewrite that file and explain why in the commit:
 
     python tests/test_golden_episode.py --regenerate
 

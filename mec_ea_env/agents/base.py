@@ -1,8 +1,8 @@
 """The policy interface shared by baselines, the oracle and learned agents.
 
 A policy maps the observations of all UEs of all envs to hybrid actions at once, vectorised over
-(envs, UEs). Decentralised policies use only each UE's own observation row and placement mask;
-centralised ones may also read the simulator's current state (channels, workloads, residency
+(envs, UEs). Decentralised policies use only each UE's own observation row and placement mask.
+Centralised ones may also read the simulator's current state (channels, workloads, residency
 of every UE), which no real UE could see.
 """
 

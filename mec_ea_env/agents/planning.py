@@ -81,8 +81,8 @@ def coordinate_descent(
 
     Candidates of UE i are local (power irrelevant) and every server with every power of
     ``power_grid``. Everyone else keeps their current choice, and bandwidth requests are 1
-    (equal shares). With ``own_reward`` a UE maximises its own reward of the configured reward mode
-    (a best response); otherwise it minimises the mean slot cost (the team objective).
+    (equal shares). With ``own_reward`` a UE maximises its own reward of the configured reward
+    mode, which is a best response. Otherwise it minimises the mean slot cost, the team objective.
     ``allowed`` (envs, UEs, M + 1) masks placements; with ``capacity`` (servers,) a move that
     would put more UEs on a server than it holds is not taken. Envs in which a whole round
     changed nothing are not played again. Returns the new (placement, power).

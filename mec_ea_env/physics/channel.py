@@ -89,7 +89,7 @@ def downlink_sinr(
 ) -> np.ndarray:
     """Return the downlink SINR of each UE from its serving server, shape (envs, UEs).
 
-    A server spreads P_es evenly over its band, so the power spectral density a UE sees does not
+    A server spreads P_es evenly over its band, so the power spectral density a UE receives does not
     depend on its share of the band: SINR = P_es g_{i,m} / (B N_0 NF + sum over the other active
     servers m' of P_es g_{i,m'}). A server is active when it serves at least one UE this slot.
     ``own_gain`` (envs, UEs), if given, is g_{i,m} of the serving server, 0 for unserved UEs.

@@ -84,7 +84,7 @@ def local_memory_bytes(model: ModelConfig, tokens: float) -> float:
 
 
 def server_capacity(model: ModelConfig, server_memory_bytes: float, tokens: float) -> int:
-    """Return how many UEs a server's memory holds next to one shared edge emulator copy.
+    """Return how many UEs a server's memory fits next to one shared edge emulator copy.
 
     Each UE needs the activations of every emulator layer for ``tokens`` tokens kept for the
     backward pass. The capacity is at least 0 and counts whole UEs.

@@ -12,11 +12,11 @@ import numpy as np
 def admit(
     server_index: np.ndarray, on_server: np.ndarray, priority: np.ndarray, capacity: np.ndarray
 ) -> np.ndarray:
-    """Return which UEs a server admits when more UEs ask for it than its memory holds.
+    """Return which UEs a server admits when more UEs request it than its memory fits.
 
-    ``server_index`` (envs, UEs) is the requested server, valid where ``on_server`` is True;
-    ``priority`` (envs, UEs) holds distinct random keys, lowest served first; ``capacity``
-    (servers,) is how many UEs each server holds. The UEs beyond capacity are rejected.
+    ``server_index`` (envs, UEs) is the requested server, valid where ``on_server`` is True.
+    ``priority`` (envs, UEs) contains distinct random keys, and the lowest is served first.
+    ``capacity`` (servers,) is how many UEs each server fits. The UEs beyond it are rejected.
     """
     num_envs, num_servers = server_index.shape[0], capacity.shape[0]
     # Requests per (env, server) counted with one bincount over flat indexes (np.add.at is slower).
@@ -52,8 +52,8 @@ def project_bandwidth(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the effective uplink fractions and each server's sum of requests.
 
-    Each request of a served UE is raised to ``floor`` (b_min); on a server whose raised requests
-    sum above 1 they are all scaled by the same factor so the sum is exactly 1. UEs not served
+    Each request of a served UE is raised to ``floor`` (b_min). On a server whose raised requests
+    sum above 1, they are all scaled by the same factor so the sum is exactly 1. UEs not served
     get 0. ``serving`` is the (envs, UEs, servers) one-hot of served UEs; ``served`` (envs,
     UEs), if given, is ``serving.any(axis=2)`` already computed, and ``server_index`` (envs,
     UEs), if given, each served UE's server: the sums then use it instead of the one-hot, with
