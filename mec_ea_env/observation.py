@@ -24,6 +24,8 @@ GAIN_BOUND = 5.0
 """Normalised gains are clipped to [-GAIN_BOUND, GAIN_BOUND] (gains of -200 dB to 0 dB)."""
 ENERGY_BOUND = 10.0
 """Last-slot energy over E_ref is clipped to [0, ENERGY_BOUND]."""
+PER_SERVER_FIELDS = frozenset({"gain_db", "distance", "server_load", "server_resident"})
+"""Observation fields with one entry per server; the others have one entry per UE."""
 
 
 class ObservationLayout:
@@ -56,6 +58,7 @@ class ObservationLayout:
             high += [hi] * size
             start += size
         self.obs_dim = start
+        assert self.slices["server_load"].stop == self.slices["server_resident"].start
         self.obs_low = np.asarray(low, dtype=np.float32)
         self.obs_high = np.asarray(high, dtype=np.float32)
 
@@ -80,30 +83,47 @@ class ObservationLayout:
         s = self.slices
         obs = np.empty((sim.num_envs, sim.num_ues, self.obs_dim), dtype=np.float32)
 
-        # In place, the same values as clip((10 log10(max(g, 1e-30)) + 100) / 20, -5, 5).
+        def field(name: str) -> np.ndarray:
+            """Return the view of one field: (envs, UEs, servers) or (envs, UEs) for a scalar."""
+            if name in PER_SERVER_FIELDS:
+                return obs[..., s[name]]
+            return obs[..., s[name].start]
+
+        # The ufuncs below write their float64 results straight into the float32 views: one
+        # pass per field instead of a temporary and a copy, with the same values.
+        # In place, clip((10 log10(max(g, 1e-30)) + 100) / 20, -5, 5).
         gain_db = np.maximum(sim.gain, 1e-30)
         np.log10(gain_db, out=gain_db)
         gain_db *= 10.0
         gain_db += GAIN_OFFSET_DB
         gain_db /= GAIN_SCALE_DB
-        np.maximum(gain_db, -GAIN_BOUND, out=gain_db)
-        obs[..., s["gain_db"]] = np.minimum(gain_db, GAIN_BOUND, out=gain_db)
-        obs[..., s["distance"]] = sim.distance / (cfg.area_m * np.sqrt(2.0))
-        obs[..., s["compute_speed"]] = (sim.ue_flops / cfg.compute.ue_flops_max)[..., None]
-        obs[..., s["workload"]] = (sim.tokens / cfg.workload.tokens_max)[..., None]
-        obs[..., s["local_resident"]] = sim.local_resident[..., None]
-        obs[..., s["local_feasible"]] = sim.local_ok[..., None]
+        np.clip(gain_db, -GAIN_BOUND, GAIN_BOUND, out=field("gain_db"), casting="same_kind")
+        max_distance = cfg.area_m * np.sqrt(2.0)
+        np.divide(sim.distance, max_distance, out=field("distance"), casting="same_kind")
+
+        np.divide(
+            sim.ue_flops, cfg.compute.ue_flops_max, out=field("compute_speed"), casting="same_kind"
+        )
+        np.divide(sim.tokens, cfg.workload.tokens_max, out=field("workload"), casting="same_kind")
+        field("local_resident")[...] = sim.local_resident
+        field("local_feasible")[...] = sim.local_ok
         if cfg.battery_j is None:
-            obs[..., s["battery"]] = 1.0
+            field("battery")[...] = 1.0
         else:
-            obs[..., s["battery"]] = np.clip(sim.battery / cfg.battery_j, 0.0, 1.0)[..., None]
-        obs[..., s["server_load"]] = (sim.last_load / sim.num_ues)[:, None, :]
-        obs[..., s["server_resident"]] = sim.server_resident[:, None, :]
-        obs[..., s["last_latency"]] = (sim.last_latency / sim.deadline)[..., None]
-        energy = np.clip(sim.last_energy / cfg.reward.energy_ref_j, 0.0, ENERGY_BOUND)
-        obs[..., s["last_energy"]] = energy[..., None]
-        obs[..., s["last_miss"]] = sim.last_miss[..., None]
-        obs[..., s["time"]] = np.minimum(sim.t / cfg.max_cycles, 1.0)[:, None, None]
+            field("battery")[...] = np.clip(sim.battery / cfg.battery_j, 0.0, 1.0)
+
+        # Server load and residency are per env and adjacent, so one broadcast write fills both.
+        m = sim.num_servers
+        servers = np.empty((sim.num_envs, 1, 2 * m), dtype=np.float32)
+        np.divide(sim.last_load, sim.num_ues, out=servers[:, 0, :m], casting="same_kind")
+        servers[:, 0, m:] = sim.server_resident
+        obs[..., s["server_load"].start : s["server_resident"].stop] = servers
+
+        np.divide(sim.last_latency, sim.deadline, out=field("last_latency"), casting="same_kind")
+        energy = np.maximum(sim.last_energy / cfg.reward.energy_ref_j, 0.0)
+        np.minimum(energy, ENERGY_BOUND, out=field("last_energy"), casting="same_kind")
+        field("last_miss")[...] = sim.last_miss
+        field("time")[...] = np.minimum(sim.t / cfg.max_cycles, 1.0)[:, None]
 
         if not sim.active.all():
             obs *= sim.active[..., None]

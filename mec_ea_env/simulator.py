@@ -146,6 +146,7 @@ class Simulator:
             self.num_servers, self.constants.server_capacity, dtype=np.int64
         )
 
+        self._placement_one_hot = np.eye(self.num_servers + 1, self.num_servers, -1, dtype=bool)
         self._allocate()
 
     # ----------------------------------------------------------------------------------------
@@ -238,7 +239,9 @@ class Simulator:
         shape = (count, self.num_ues)
         tokens = self.rng.uniform(work.tokens_min, work.tokens_max, size=shape)
         if self.config.radio.fading == "rayleigh":
-            fading = self.rng.exponential(1.0, size=shape + (self.num_servers,))
+            # Unit-mean exponential power gain. standard_exponential draws the same values as
+            # exponential(1.0), without the cost of broadcasting the scale.
+            fading = self.rng.standard_exponential(size=shape + (self.num_servers,))
         else:
             fading = np.ones(shape + (self.num_servers,))
         return tokens, fading
@@ -247,24 +250,27 @@ class Simulator:
         radio = self.config.radio
         sel = slice(None) if envs is None else envs
         position, server = self.position[sel], self.server_position[sel]
-        # x and y as separate arrays: summing a length-2 last axis costs more than the
-        # arithmetic, and dx * dx + dy * dy has the same bits as (delta**2).sum(-1).
-        dx = position[:, :, None, 0] - server[:, None, :, 0]
-        dy = position[:, :, None, 1] - server[:, None, :, 1]
+        # x and y as separate arrays, because summing a length-2 last axis costs more than the
+        # arithmetic (dx * dx + dy * dy has the same bits as (delta**2).sum(-1)).
+        # The squares are formed in (envs, servers, UEs) order, so numpy's inner loop runs over
+        # the UEs and not over the few servers, then copied once into (envs, UEs, servers) order.
+        dx = position[:, None, :, 0] - server[:, :, None, 0]
+        dy = position[:, None, :, 1] - server[:, :, None, 1]
         dx *= dx
         dy *= dy
         dx += dy
-        distance = np.sqrt(dx, out=dx)
+        squared = np.ascontiguousarray(dx.transpose(0, 2, 1))
+        distance = np.sqrt(squared, out=squared)
         loss_db = channel.pathloss_db(
             distance,
             radio.pathloss_intercept_db,
             radio.pathloss_slope_db_per_decade,
             radio.min_distance_m,
         )
-        # In place, the same operations as 10 ** (-loss_db / 10) * shadowing * fading.
-        gain = np.negative(loss_db, out=loss_db)
-        gain /= 10.0
-        np.power(10.0, gain, out=gain)
+        # In place, 10 ** (-loss_db / 10) * shadowing * fading, with the power written as
+        # exp(-loss_db ln(10) / 10): numpy's exp is vectorised and about 4x faster than its pow.
+        gain = np.multiply(loss_db, -math.log(10.0) / 10.0, out=loss_db)
+        np.exp(gain, out=gain)
         gain *= self.shadowing[sel]
         gain *= self.fading[sel]
         if envs is None:
@@ -331,7 +337,9 @@ class Simulator:
         local = wants_local & self.local_ok
         edge = feasibility.admit(server_index, wants_edge, priority, self.server_capacity)
         rejected = (wants_local & ~self.local_ok) | (wants_edge & ~edge)
-        serving = edge[:, :, None] & (server_index[:, :, None] == np.arange(m))
+        # Row k of the lookup table is the one-hot of placement k (row 0, local, is all False):
+        # one take builds the (envs, UEs, servers) one-hot in a single pass.
+        serving = self._placement_one_hot.take(np.where(edge, placement, LOCAL), axis=0)
         # Flat indexes of each UE's server in (envs, servers) and (envs, UEs, servers) arrays.
         # np.take through them reads a UE's own entry faster than masking with the one-hot and
         # summing over servers, and gives the same bits (the masked sum has one nonzero term).
@@ -429,8 +437,13 @@ class Simulator:
         """
         radio = self.config.radio
         tx_power = power_eff * self.ue_max_power_w
+        others_gain = None
         if radio.interference:
-            interference = channel.uplink_interference(tx_power, self.gain, serving)
+            # Each UE's gain to the servers that do not serve it, shared by both links.
+            others_gain = np.where(serving, 0.0, self.gain)
+            interference = channel.uplink_interference(
+                tx_power, self.gain, serving, others_gain=others_gain
+            )
             serving_interference = np.where(edge, interference.take(env_server), 0.0)
         else:
             serving_interference = np.zeros_like(tx_power)
@@ -450,6 +463,7 @@ class Simulator:
             self.downlink_noise_w,
             radio.interference,
             own_gain=own_gain,
+            others_gain=others_gain,
         )
         share = 1.0 / np.maximum(own_load, 1)
         downlink = share * radio.downlink_bandwidth_hz * np.log1p(sinr_down) / np.log(2.0)

@@ -66,16 +66,22 @@ def shannon_rate(bandwidth_hz: np.ndarray, sinr: np.ndarray) -> np.ndarray:
 
 
 def uplink_interference(
-    tx_power_w: np.ndarray, gain: np.ndarray, serving: np.ndarray
+    tx_power_w: np.ndarray,
+    gain: np.ndarray,
+    serving: np.ndarray,
+    others_gain: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return I_m = sum over UEs j not served by m of p_j P_max g_{j,m} (W), shape (envs, servers).
 
     ``tx_power_w`` is (envs, UEs) and zero for UEs that do not transmit; ``serving`` is a
-    (envs, UEs, servers) boolean one-hot of each UE's serving server.
+    (envs, UEs, servers) boolean one-hot of each UE's serving server. ``others_gain``, if given,
+    is ``gain`` with each UE's serving entry set to 0, already computed.
     """
-    received = tx_power_w[:, :, None] * gain
-    np.putmask(received, serving, 0.0)
-    return received.sum(axis=1)
+    if others_gain is None:
+        others_gain = np.where(serving, 0.0, gain)
+    # A batched (1, UEs) x (UEs, servers) product. Summing the middle axis of an (envs, UEs,
+    # servers) block instead measured about 4x slower at B = 1024, M = 4.
+    return np.matmul(tx_power_w[:, None, :], others_gain)[:, 0, :]
 
 
 def downlink_sinr(
@@ -86,19 +92,24 @@ def downlink_sinr(
     noise_power_w: float,
     interference: bool,
     own_gain: np.ndarray | None = None,
+    others_gain: np.ndarray | None = None,
 ) -> np.ndarray:
     """Return the downlink SINR of each UE from its serving server, shape (envs, UEs).
 
     A server spreads P_es evenly over its band, so the power spectral density a UE receives does not
     depend on its share of the band: SINR = P_es g_{i,m} / (B N_0 NF + sum over the other active
     servers m' of P_es g_{i,m'}). A server is active when it serves at least one UE this slot.
-    ``own_gain`` (envs, UEs), if given, is g_{i,m} of the serving server, 0 for unserved UEs.
+    ``own_gain`` (envs, UEs), if given, is g_{i,m} of the serving server, 0 for unserved UEs;
+    ``others_gain`` (envs, UEs, servers), if given, is ``gain`` with the serving entries set to 0.
     """
     if own_gain is None:
         own_gain = sum_over_servers(np.where(serving, gain, 0.0))
     signal = server_power_w * own_gain
     if not interference:
         return signal / noise_power_w
-    others = active_server[:, None, :] & ~serving
-    interference_w = server_power_w * sum_over_servers(np.where(others, gain, 0.0))
+    if others_gain is None:
+        others_gain = np.where(serving, 0.0, gain)
+    # The sum over the other active servers as a (UEs, servers) x (servers, 1) product.
+    active = active_server.astype(gain.dtype)[:, :, None]
+    interference_w = server_power_w * np.matmul(others_gain, active)[:, :, 0]
     return signal / (noise_power_w + interference_w)

@@ -23,16 +23,26 @@ def random_waypoint(
     for every UE each slot and used only where the old one was reached, so the number of random
     draws does not depend on the state.
     """
-    delta = waypoint - position
-    # Same bits as (delta**2).sum(-1), without a slow reduction over a length-2 axis.
-    distance = np.sqrt(delta[..., :1] * delta[..., :1] + delta[..., 1:] * delta[..., 1:])
+    # One (envs, UEs) array per coordinate keeps numpy's inner loops long. An (envs, UEs, 2)
+    # block makes them 2 elements long, which measured about 2x slower at B = 1024.
+    dx = waypoint[..., 0] - position[..., 0]
+    dy = waypoint[..., 1] - position[..., 1]
+    distance = np.sqrt(dx * dx + dy * dy)
     step = speed_mps * dt
-    reached = distance[..., 0] <= step
+    reached = distance <= step
     fraction = np.where(distance > step, step / np.maximum(distance, 1e-12), 1.0)
-    new_position = position + delta * fraction
+    new_position = np.empty_like(position)
+    np.add(position[..., 0], dx * fraction, out=new_position[..., 0])
+    np.add(position[..., 1], dy * fraction, out=new_position[..., 1])
+    # Two ufunc calls in place of np.clip, whose Python wrapper costs more than both at B = 1.
+    np.maximum(new_position, 0.0, out=new_position)
+    np.minimum(new_position, area_m, out=new_position)
     fresh = rng.uniform(0.0, area_m, size=waypoint.shape)
-    new_waypoint = np.where(reached[..., None], fresh, waypoint)
-    return np.clip(new_position, 0.0, area_m), new_waypoint
+    # Few UEs reach their waypoint in a slot: copy and overwrite their rows only.
+    arrived = np.flatnonzero(reached)
+    new_waypoint = waypoint.copy()
+    new_waypoint.reshape(-1, 2)[arrived] = fresh.reshape(-1, 2)[arrived]
+    return new_position, new_waypoint
 
 
 def gauss_markov(
