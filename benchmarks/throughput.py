@@ -560,6 +560,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from tqdm import tqdm
 
+    # Other jobs slow every configuration alike, so ratios are steadier than absolute rates.
+    # The load average at both ends of the run is recorded so readers can judge.
+    load_start = os.getloadavg()[0]
     rows = []
     for config in tqdm(configs, desc="configurations", unit="config"):
         if args.in_process:
@@ -569,11 +572,13 @@ def main(argv: list[str] | None = None) -> int:
     add_ratios(rows)
     slope = cost_slope(rows)
     machine = machine_info()
+    machine["load_average_1min"] = {"start": load_start, "end": os.getloadavg()[0]}
 
     print()
     print(
         f"Machine: {machine['cpu_model']}, {machine['logical_cores']} logical cores; "
-        f"numpy {machine['numpy_version']}, torch {machine['torch_version']}"
+        f"numpy {machine['numpy_version']}, torch {machine['torch_version']}; load average "
+        f"{load_start:.1f} at the start, {machine['load_average_1min']['end']:.1f} at the end"
     )
     print(
         "One thread per side: OMP/OPENBLAS/MKL_NUM_THREADS=1 set before numpy is imported, "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import math
 
 import numpy as np
@@ -216,3 +217,25 @@ def test_invalid_spec_rejected():
     with pytest.raises(ValueError, match="seeds"):
         quick_spec(seeds=0)
     assert main(["bench", "--quick", "--scenarios", "tiny", "--dry-run"]) == 2
+
+
+def test_interrupted_training_resumes_from_checkpoint(tmp_path, caplog):
+    from mec_ea_env.agents.hybrid_ppo import HybridPPO, HybridPPOConfig
+
+    spec = quick_spec(scenarios=("small",), policies=("hmappo",), seeds=1, scaling_sizes=())
+    unit = RunUnit("policies", "small", "hmappo", 0)
+    run_dir = training_dir(tmp_path, unit)
+    config = HybridPPOConfig(
+        algo="hmappo", seed=0, total_steps=spec.budget("small"), **spec.hybrid_overrides
+    )
+    started = HybridPPO(config, spec.scenario_config("small"))
+    started.update(started.collect_rollout())
+    started.iteration += 1
+    started.save(run_dir / "checkpoint.pt")
+
+    with caplog.at_level(logging.INFO, logger="mec_ea_env.benchmark"):
+        run_suite(spec, tmp_path, show_progress=False)
+    assert "resuming the interrupted training" in caplog.text
+    result = load_result(result_path(tmp_path, unit), spec.fingerprint(unit))
+    assert result is not None
+    assert result["training"]["env_steps"] >= spec.budget("small")

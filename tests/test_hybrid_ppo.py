@@ -398,3 +398,40 @@ def test_demo_budget_same_in_cli_and_module():
     from mec_ea_env.agents import hybrid_ppo, train_cli
 
     assert train_cli.DEMO_TOTAL_STEPS == hybrid_ppo.DEMO_TOTAL_STEPS
+
+
+def test_resume_after_crash_matches_straight_run(tmp_path, monkeypatch):
+    straight = small_trainer(algo="hippo", total_steps=400)
+    straight.train(progress=False)
+
+    # Iterations of 100 env steps with a checkpoint every 2: the run stops inside iteration 4,
+    # after iteration 3 was logged but before a checkpoint contains it.
+    crashing = small_trainer(algo="hippo", total_steps=400)
+    real_update = HybridPPO.update
+
+    def update_until_fourth(self, rollout):
+        if self.iteration == 3:
+            raise RuntimeError("interrupted")
+        return real_update(self, rollout)
+
+    monkeypatch.setattr(HybridPPO, "update", update_until_fourth)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        crashing.train(output_dir=tmp_path, progress=False, checkpoint_every=2)
+    monkeypatch.setattr(HybridPPO, "update", real_update)
+
+    resumed = HybridPPO.from_checkpoint(tmp_path / "checkpoint.pt")
+    assert resumed.iteration == 2
+    resumed.train(output_dir=tmp_path, progress=False, checkpoint_every=2)
+
+    for name, tensor in straight.actor.state_dict().items():
+        assert torch.equal(tensor, resumed.actor.state_dict()[name]), name
+    with (tmp_path / "progress.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(row["iteration"]) for row in rows] == [1, 2, 3, 4]
+    assert not list(tmp_path.glob("*.partial"))
+
+
+def test_train_rejects_negative_checkpoint_interval():
+    trainer = small_trainer(total_steps=100)
+    with pytest.raises(ValueError, match="checkpoint_every"):
+        trainer.train(progress=False, checkpoint_every=-1)

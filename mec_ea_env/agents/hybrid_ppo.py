@@ -32,6 +32,7 @@ import csv
 import dataclasses
 import logging
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -743,13 +744,25 @@ class HybridPPO:
     # -- training loop and logging ---------------------------------------------------------------
 
     def train(
-        self, output_dir: Path | None = None, progress: bool = True, tensorboard: bool = False
+        self,
+        output_dir: Path | None = None,
+        progress: bool = True,
+        tensorboard: bool = False,
+        checkpoint_every: int = 0,
     ) -> list[IterationStats]:
         """Train until ``total_steps``; log each iteration and save the final checkpoint.
 
         With ``output_dir`` it appends one row per iteration to ``progress.csv``, writes
-        TensorBoard events when asked (and installed) and saves ``checkpoint.pt`` at the end.
+        TensorBoard events when asked (and installed) and saves ``checkpoint.pt`` at the end,
+        and also every ``checkpoint_every`` iterations when that is positive. Rows of
+        ``progress.csv`` past this trainer's iteration (logged after the checkpoint a resumed
+        run starts from) are dropped first, so the file stays one row per iteration.
         """
+        if not isinstance(checkpoint_every, int) or checkpoint_every < 0:
+            raise ValueError(
+                f"checkpoint_every = {checkpoint_every!r} is invalid: expected an integer >= 0 "
+                "(iterations between checkpoints, 0 for the final one only)"
+            )
         from tqdm.auto import tqdm
 
         cfg = self.config
@@ -757,7 +770,7 @@ class HybridPPO:
         was_deterministic = torch.are_deterministic_algorithms_enabled()
         if cfg.deterministic_torch:
             torch.use_deterministic_algorithms(True)
-        writer = ProgressWriter(output_dir, tensorboard)
+        writer = ProgressWriter(output_dir, tensorboard, resume_iteration=self.iteration)
         bar = tqdm(
             total=cfg.total_steps,
             initial=min(self.global_step, cfg.total_steps),
@@ -816,6 +829,9 @@ class HybridPPO:
                 bar.update(min(self.global_step, cfg.total_steps) - bar.n)
                 bar.set_postfix(reward=f"{stats.episode_reward_mean:.2f}", refresh=False)
                 logger.debug("iteration %d: %s", self.iteration, stats)
+                periodic = checkpoint_every and self.iteration % checkpoint_every == 0
+                if output_dir is not None and periodic and self.global_step < cfg.total_steps:
+                    self.save(Path(output_dir) / "checkpoint.pt")
         finally:
             bar.close()
             writer.close()
@@ -847,7 +863,11 @@ class HybridPPO:
             "torch_rng_state": torch.get_rng_state(),
             "minibatch_rng_state": self.minibatch_generator.get_state(),
         }
-        torch.save(checkpoint, path)
+        # Written next to the target and renamed over it, so an interrupted save never leaves
+        # a truncated checkpoint in place of the previous one.
+        partial = path.with_name(path.name + ".partial")
+        torch.save(checkpoint, partial)
+        os.replace(partial, path)
         logger.info("saved checkpoint %s (iteration %d)", path, self.iteration)
 
     @classmethod
@@ -897,10 +917,40 @@ def load_checkpoint(path: Path | str) -> dict[str, Any]:
     return checkpoint
 
 
+def _drop_rows_after(path: Path, iteration: int) -> None:
+    """Remove the rows of the progress CSV ``path`` whose iteration is above ``iteration``."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open(newline="") as handle:
+        reader = csv.DictReader(handle)
+        fieldnames = reader.fieldnames or []
+        rows = list(reader)
+    earlier_rows = [row for row in rows if int(row["iteration"]) <= iteration]
+    if len(earlier_rows) == len(rows):
+        return
+    logger.warning(
+        "%s: dropping %d rows after iteration %d, logged after the checkpoint this run starts from",
+        path,
+        len(rows) - len(earlier_rows),
+        iteration,
+    )
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fieldnames)
+        writer.writeheader()
+        writer.writerows(earlier_rows)
+    os.replace(partial, path)
+
+
 class ProgressWriter:
     """Per-iteration metrics to progress.csv and, optionally, TensorBoard."""
 
-    def __init__(self, output_dir: Path | str | None, tensorboard: bool = False):
+    def __init__(
+        self,
+        output_dir: Path | str | None,
+        tensorboard: bool = False,
+        resume_iteration: int | None = None,
+    ):
         self._file = None
         self._csv = None
         self._tensorboard = None
@@ -910,6 +960,8 @@ class ProgressWriter:
         output_dir.mkdir(parents=True, exist_ok=True)
         path = output_dir / "progress.csv"
         fieldnames = [f.name for f in dataclasses.fields(IterationStats)]
+        if resume_iteration is not None:
+            _drop_rows_after(path, resume_iteration)
         new_file = not path.exists() or path.stat().st_size == 0
         self._file = path.open("a", newline="")
         self._csv = csv.DictWriter(self._file, fieldnames=fieldnames)

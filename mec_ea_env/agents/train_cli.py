@@ -34,6 +34,8 @@ logger = logging.getLogger("mec_ea_env.agents.train")
 DEMO_TOTAL_STEPS = 480_000
 """Default budget (env steps); equal to hybrid_ppo.DEMO_TOTAL_STEPS, kept here so that building
 the parser does not import torch. A test checks that the two agree."""
+CHECKPOINT_EVERY = 20
+"""Default iterations between checkpoints of `mec-ea-env train` (32,000 env steps by default)."""
 OWN_OPTIONS = ("algo", "seed", "total_steps")
 """Config fields with a hand-written option instead of a generated one."""
 
@@ -112,6 +114,15 @@ def _add_train(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--eval-seed", type=int, default=12345, help="seed of those episodes (default: 12345)"
+    )
+    parser.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=CHECKPOINT_EVERY,
+        metavar="ITERATIONS",
+        help="also save OUTPUT/checkpoint.pt every this many iterations, so --resume after an "
+        f"interruption loses at most that much work (default: {CHECKPOINT_EVERY}; 0 saves only "
+        "at the end)",
     )
     parser.add_argument(
         "--tensorboard",
@@ -196,8 +207,15 @@ def _train(args: argparse.Namespace) -> None:
         raise CLIError(str(error)) from error
     if args.eval_episodes < 0:
         raise CLIError(f"--eval-episodes = {args.eval_episodes} is invalid: expected >= 0")
+    if args.checkpoint_every < 0:
+        raise CLIError(f"--checkpoint-every = {args.checkpoint_every} is invalid: expected >= 0")
 
-    trainer.train(output_dir=output, progress=not args.no_progress, tensorboard=args.tensorboard)
+    trainer.train(
+        output_dir=output,
+        progress=not args.no_progress,
+        tensorboard=args.tensorboard,
+        checkpoint_every=args.checkpoint_every,
+    )
     summary: dict[str, Any] = {
         "algo": trainer.config.algo,
         "scenario": trainer.scenario.name,

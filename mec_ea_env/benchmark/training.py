@@ -25,9 +25,12 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mec_ea_env.config import ScenarioConfig
+
+if TYPE_CHECKING:
+    from mec_ea_env.agents.hybrid_ppo import HybridPPO, HybridPPOConfig
 
 logger = logging.getLogger("mec_ea_env.benchmark")
 
@@ -42,6 +45,10 @@ SB3_DEFAULTS: dict[str, Any] = {
 """SB3 PPO settings of ``examples/train_sb3_ppo.py`` (box action view, individual reward)."""
 
 
+HYBRID_CHECKPOINT_EVERY = 20
+"""Iterations between hybrid PPO checkpoints; an interrupted unit resumes from the last one."""
+
+
 @dataclass
 class TrainedRun:
     """A trained seed: what to evaluate, and what training cost and looked like."""
@@ -54,12 +61,37 @@ class TrainedRun:
 
 
 def _fresh_directory(run_dir: Path) -> None:
-    # A directory without a result file is an interrupted training: progress.csv would be
-    # appended to, so it starts again from scratch.
+    # A directory without a result file is an interrupted training that cannot resume (SB3, or
+    # hybrid PPO before its first checkpoint): progress.csv would be appended to, so it starts
+    # again from scratch.
     if run_dir.exists():
         logger.info("removing the interrupted training run %s", run_dir)
         shutil.rmtree(run_dir)
     run_dir.mkdir(parents=True)
+
+
+def _interrupted_trainer(
+    run_dir: Path, config: HybridPPOConfig, scenario: ScenarioConfig
+) -> HybridPPO | None:
+    """Return a trainer resumed from the run's periodic checkpoint, or None to start afresh.
+
+    The checkpoint is used only when its configuration and scenario equal this unit's.
+    """
+    from mec_ea_env.agents.hybrid_ppo import HybridPPO
+
+    checkpoint = run_dir / "checkpoint.pt"
+    if not checkpoint.is_file():
+        return None
+    try:
+        trainer = HybridPPO.from_checkpoint(checkpoint)
+    except (ValueError, RuntimeError, KeyError) as error:
+        logger.warning("%s is unreadable (%s): training %s afresh", checkpoint, error, run_dir)
+        return None
+    if trainer.config != config or trainer.scenario != scenario:
+        logger.info("%s has other settings: training %s afresh", checkpoint, run_dir)
+        return None
+    logger.info("resuming the interrupted training %s at step %d", run_dir, trainer.global_step)
+    return trainer
 
 
 def train_hybrid(
@@ -73,10 +105,12 @@ def train_hybrid(
     """Train hybrid PPO (``hmappo`` or ``hippo``) for ``steps`` env steps into ``run_dir``."""
     from mec_ea_env.agents.hybrid_ppo import HybridPPO, HybridPPOConfig
 
-    _fresh_directory(run_dir)
     config = HybridPPOConfig(algo=algo, seed=seed, total_steps=steps, **overrides)
-    trainer = HybridPPO(config, scenario)
-    trainer.train(output_dir=run_dir, progress=False)
+    trainer = _interrupted_trainer(run_dir, config, scenario)
+    if trainer is None:
+        _fresh_directory(run_dir)
+        trainer = HybridPPO(config, scenario)
+    trainer.train(output_dir=run_dir, progress=False, checkpoint_every=HYBRID_CHECKPOINT_EVERY)
     curve = []
     with (run_dir / "progress.csv").open() as handle:
         for row in csv.DictReader(handle):
