@@ -118,6 +118,11 @@ def test_metadata_records_provenance(quick_run):
     assert "commit" in record["git"]
     assert "bench" in record["command"]
     assert record["units_run"] + record["units_reused"] == 32
+    assert record["invocations"][-1]["command"] == record["command"]
+    unit = RunUnit("policies", "small", "greedy", 0)
+    provenance = json.loads(result_path(quick_run, unit).read_text())["provenance"]
+    assert provenance["git"] == record["invocations"][0]["git"]
+    assert provenance["finished_utc"] >= record["invocations"][0]["date_utc"]
 
 
 def test_rerun_reuses_stored_results(quick_run, capsys):
@@ -126,6 +131,10 @@ def test_rerun_reuses_stored_results(quick_run, capsys):
     assert "0 runs to do, 32 already stored" in capsys.readouterr().out
     after = {path: path.stat().st_mtime_ns for path in (quick_run / "runs").rglob("*.json")}
     assert before == after
+    history = json.loads((quick_run / "metadata.json").read_text())["invocations"]
+    assert len(history) >= 2
+    assert history[-1]["units_run"] == 0
+    assert history[-1]["units_reused"] == 32
 
 
 def test_other_settings_conflict(quick_run, capsys):

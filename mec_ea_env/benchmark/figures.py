@@ -20,9 +20,12 @@ def _pyplot():
 
 
 def plot_scores(rows: list[dict[str, Any]], path: Path) -> Path:
-    """Draw each scenario's normalised score per policy (vs best-response where no oracle)."""
+    """Draw each scenario's normalised score per policy (vs best-response where no oracle).
+
+    Scenarios without any result yet get no panel.
+    """
     plt = _pyplot()
-    scenarios = list(dict.fromkeys(row["scenario"] for row in rows))
+    scenarios = list(dict.fromkeys(row["scenario"] for row in rows if row["status"] == "ok"))
     figure, axes = plt.subplots(
         1, len(scenarios), figsize=(4.2 * len(scenarios), 4), squeeze=False, constrained_layout=True
     )
@@ -70,7 +73,9 @@ def plot_learning_curves(curves: list[dict[str, Any]], path: Path) -> Path:
             steps = [row["env_steps"] for row in points]
             means = [row["reward_mean"] for row in points]
             half = [row["reward_ci95"] or 0.0 for row in points]
-            (line,) = axis.plot(steps, means, label=f"{policy} ({points[0]['seeds']} seeds)")
+            seeds = points[0]["seeds"]
+            label = f"{policy} ({seeds} seed{'' if seeds == 1 else 's'})"
+            (line,) = axis.plot(steps, means, label=label)
             axis.fill_between(
                 steps,
                 [m - h for m, h in zip(means, half, strict=True)],

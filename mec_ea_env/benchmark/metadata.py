@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import platform
 import shlex
@@ -24,6 +25,9 @@ PACKAGES = (
     "matplotlib",
     "tqdm",
 )
+
+INVOCATION_KEYS = ("command", "git", "date_utc", "units_run", "units_reused", "wall_time_s")
+"""Fields of each entry of metadata.json's ``invocations`` history."""
 
 
 def cpu_model() -> str:
@@ -66,12 +70,38 @@ def package_versions() -> dict[str, str | None]:
     return versions
 
 
+def utc_now() -> str:
+    """Return the current UTC time in ISO 8601, to the second."""
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
+def invocations(path: Path) -> list[dict[str, Any]]:
+    """Return the invocation history of an existing metadata.json, or [] if there is none.
+
+    A file written before the history existed counts as one invocation.
+    """
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    if not isinstance(record, dict):
+        return []
+    if isinstance(record.get("invocations"), list):
+        return list(record["invocations"])
+    return [invocation_summary(record)]
+
+
+def invocation_summary(record: dict[str, Any]) -> dict[str, Any]:
+    """Return the fields of a metadata record kept in the ``invocations`` history."""
+    return {key: record.get(key) for key in INVOCATION_KEYS}
+
+
 def collect(command: str | None = None) -> dict[str, Any]:
     """Return the provenance record written to metadata.json (default command: sys.argv)."""
     return {
         "command": command if command is not None else shlex.join(sys.argv),
         "git": git_commit(),
-        "date_utc": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "date_utc": utc_now(),
         "machine": {
             "cpu_model": cpu_model(),
             "logical_cores": os.cpu_count(),

@@ -91,10 +91,16 @@ def write(spec: SuiteSpec, output: Path) -> list[Path]:
     except ImportError:
         logger.warning("figures skipped: install matplotlib (the [plot] extra)")
         return written
-    if policy_rows:
+    # A figure is drawn only when some of its units have results: a partial suite (say, only
+    # the policies study) would otherwise leave empty axes behind.
+    if _any_ok(policy_rows):
         written.append(figures.plot_scores(policy_rows, output / "scores.png"))
     if curves:
         written.append(figures.plot_learning_curves(curves, output / "learning_curves.png"))
-    if scaling_rows:
+    if _any_ok(scaling_rows):
         written.append(figures.plot_scaling(scaling_rows, output / "scaling.png"))
     return written
+
+
+def _any_ok(rows: list[dict[str, Any]]) -> bool:
+    return any(row["status"] == "ok" for row in rows)

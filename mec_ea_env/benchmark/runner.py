@@ -50,8 +50,14 @@ def plan_suite(spec: SuiteSpec, output: Path, force: bool = False) -> SuitePlan:
     return SuitePlan(pending, done, skipped, seconds)
 
 
-def run_unit(spec: SuiteSpec, unit: RunUnit, output: Path) -> dict[str, Any]:
-    """Train (for a learned policy) and evaluate one unit; return its result record."""
+def run_unit(
+    spec: SuiteSpec, unit: RunUnit, output: Path, git: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Train (for a learned policy) and evaluate one unit; return its result record.
+
+    ``git`` (commit and dirty flag) is stored with the finish time in the record's
+    ``provenance``, because the units of one results folder may come from several invocations.
+    """
     config = spec.scenario_config(unit.scenario)
     training: dict[str, Any] | None = None
     policy_spec = unit.policy
@@ -87,6 +93,10 @@ def run_unit(spec: SuiteSpec, unit: RunUnit, output: Path) -> dict[str, Any]:
         "num_servers": config.num_servers,
         "decentralised": bool(policy.decentralised),
         "settings": spec.fingerprint(unit),
+        "provenance": {
+            "git": git if git is not None else metadata.git_commit(),
+            "finished_utc": metadata.utc_now(),
+        },
         "training": training,
         "evaluation": {
             "wall_time_s": time.perf_counter() - start,
@@ -135,6 +145,10 @@ def run_suite(
     record["suite"] = spec.to_dict()
     record["estimated_wall_time_s"] = round(plan.estimated_seconds, 1)
     record["units_reused"] = len(plan.done)
+    # metadata.json describes this invocation and lists every invocation that wrote into the
+    # folder (earlier ones first), so results assembled over several runs keep their origin.
+    earlier_invocations = metadata.invocations(output / "metadata.json")
+    record["invocations"] = [*earlier_invocations, metadata.invocation_summary(record)]
     write_json_atomic(output / "metadata.json", record)
 
     start = time.perf_counter()
@@ -144,12 +158,13 @@ def run_suite(
     with logging_redirect_tqdm():
         for unit in bar:
             bar.set_postfix_str(f"{unit.scenario} {unit.policy} seed {unit.seed}", refresh=True)
-            result = run_unit(spec, unit, output)
+            result = run_unit(spec, unit, output, record["git"])
             write_json_atomic(result_path(output, unit), result)
             logger.debug("stored %s", result_path(output, unit))
 
     record["units_run"] = len(plan.pending)
     record["wall_time_s"] = round(time.perf_counter() - start, 1)
     record["outputs"] = [str(path.relative_to(output)) for path in report.write(spec, output)]
+    record["invocations"][-1] = metadata.invocation_summary(record)
     write_json_atomic(output / "metadata.json", record)
     return record
