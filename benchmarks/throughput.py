@@ -338,6 +338,9 @@ def machine_info() -> dict[str, Any]:
             info[f"{package}_version"] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
             info[f"{package}_version"] = None
+    from mec_ea_env.benchmark.metadata import git_commit
+
+    info["git"] = git_commit()
     return info
 
 
