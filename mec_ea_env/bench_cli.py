@@ -83,6 +83,13 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="print the plan and expected wall time, run nothing"
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="runs at once, each in its own process on one thread (default: 1); results do not "
+        "depend on it",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
@@ -128,6 +135,8 @@ def command_line(args: argparse.Namespace, output: Path) -> str:
         value = getattr(args, name)
         if value is not None:
             words += [f"--{name.replace('_', '-')}", str(value)]
+    if args.jobs != 1:
+        words += ["--jobs", str(args.jobs)]
     words += ["--output", str(output)]
     if args.force:
         words.append("--force")
@@ -158,6 +167,8 @@ def _run(args: argparse.Namespace) -> None:
 
     torch.set_num_threads(1)
     spec = spec_from_args(args)
+    if args.jobs < 1:
+        raise CLIError(f"--jobs = {args.jobs} is invalid: expected an integer >= 1")
     default = "benchmarks/results/suite-quick" if args.quick else "benchmarks/results/suite"
     output = args.output or Path(default)
     try:
@@ -167,9 +178,15 @@ def _run(args: argparse.Namespace) -> None:
     print(
         f"{spec.mode} suite into {output}: {len(plan.pending)} runs to do, "
         f"{len(plan.done)} already stored, expected wall time about "
-        f"{format_duration(plan.estimated_seconds)} (estimate from costs measured on a 2-core "
-        "machine)"
+        f"{format_duration(plan.estimated_seconds)} on one job (estimate from costs measured on "
+        "a 2-core machine)"
     )
+    if args.jobs > 1:
+        parallel_seconds = plan.estimated_seconds / args.jobs
+        print(
+            f"  with --jobs {args.jobs}: about {format_duration(parallel_seconds)} if "
+            f"{args.jobs} cores are free"
+        )
     for study, scenario, policy in plan.skipped:
         print(f"  not run: {policy} on {scenario} ({study} study), too costly at this size")
     if args.dry_run:
@@ -182,6 +199,7 @@ def _run(args: argparse.Namespace) -> None:
         force=args.force,
         show_progress=not args.no_progress,
         command=command_line(args, output),
+        jobs=args.jobs,
     )
     print(
         f"done in {format_duration(record['wall_time_s'])} ({record['units_run']} runs, "

@@ -248,3 +248,22 @@ def test_interrupted_training_resumes_from_checkpoint(tmp_path, caplog):
     result = load_result(result_path(tmp_path, unit), spec.fingerprint(unit))
     assert result is not None
     assert result["training"]["env_steps"] >= spec.budget("small")
+
+
+def test_parallel_jobs_match_one_job(quick_run, tmp_path):
+    spec = quick_spec(
+        scenarios=("small",), policies=("greedy", "sb3-ppo", "hmappo"), scaling_sizes=()
+    )
+    run_suite(spec, tmp_path, show_progress=False, jobs=2)
+    units, _ = spec.units()
+    assert len(units) == 5
+    for unit in units:
+        parallel = json.loads(result_path(tmp_path, unit).read_text())
+        single = json.loads(result_path(quick_run, unit).read_text())
+        assert parallel["evaluation"]["episodes"] == single["evaluation"]["episodes"], unit
+
+
+def test_jobs_must_be_positive(tmp_path):
+    spec = quick_spec(scenarios=("small",), policies=("random",), scaling_sizes=())
+    with pytest.raises(ValueError, match="jobs"):
+        run_suite(spec, tmp_path, show_progress=False, jobs=0)

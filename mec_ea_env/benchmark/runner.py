@@ -9,7 +9,9 @@ unit starts, so a run that stops resumes at the first unit without a file.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -107,6 +109,48 @@ def run_unit(
     }
 
 
+def run_and_store(spec: SuiteSpec, unit: RunUnit, output: Path, git: dict[str, Any]) -> None:
+    """Run one unit and write its result file atomically."""
+    result = run_unit(spec, unit, output, git)
+    write_json_atomic(result_path(output, unit), result)
+    logger.debug("stored %s", result_path(output, unit))
+
+
+def _start_worker() -> None:
+    """Give a worker process one torch thread, as the single-process suite has."""
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _run_in_workers(
+    spec: SuiteSpec,
+    pending: list[RunUnit],
+    output: Path,
+    git: dict[str, Any],
+    jobs: int,
+    bar: tqdm,
+) -> None:
+    """Run the pending units in ``jobs`` worker processes, the costliest first."""
+    # Workers are spawned, not forked: the parent has already started torch's thread pool, and
+    # a child forked after that can hang in OpenMP.
+    context = multiprocessing.get_context("spawn")
+    order = sorted(pending, key=lambda unit: estimate_seconds(spec, unit), reverse=True)
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker) as pool:
+        futures = {pool.submit(run_and_store, spec, unit, output, git): unit for unit in order}
+        try:
+            for future in as_completed(futures):
+                unit = futures[future]
+                future.result()
+                bar.set_postfix_str(f"{unit.scenario} {unit.policy} seed {unit.seed}")
+                bar.update(1)
+        except BaseException:
+            # Finished units keep their files, so the next invocation runs only the others.
+            for future in futures:
+                future.cancel()
+            raise
+
+
 def format_duration(seconds: float) -> str:
     """Return a duration as ``1 h 05 min``, ``12 min`` or ``40 s``."""
     if seconds >= 3600:
@@ -122,13 +166,18 @@ def run_suite(
     force: bool = False,
     show_progress: bool = True,
     command: str | None = None,
+    jobs: int = 1,
 ) -> dict[str, Any]:
     """Run every pending unit of ``spec`` into ``output``, then write tables and figures.
 
     Returns the metadata record (also written to ``output/metadata.json``). With ``force`` every
     unit is redone and its file replaced; without it, stored results are reused. ``command``
-    is recorded in the metadata (default: this process's command line).
+    is recorded in the metadata (default: this process's command line). ``jobs`` > 1 runs that
+    many units at once in worker processes, each on one torch thread. Every unit is seeded on
+    its own, so its result does not depend on ``jobs``.
     """
+    if not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1:
+        raise ValueError(f"jobs = {jobs!r} is invalid: expected an integer >= 1")
     output = Path(output)
     plan = plan_suite(spec, output, force)
     logger.info(
@@ -152,15 +201,17 @@ def run_suite(
     write_json_atomic(output / "metadata.json", record)
 
     start = time.perf_counter()
-    bar = tqdm(plan.pending, desc="bench", unit="run", disable=not show_progress)
+    bar = tqdm(total=len(plan.pending), desc="bench", unit="run", disable=not show_progress)
     # The root logger's console handlers write through tqdm.write while the bar is shown, so
     # log records do not break the bar.
-    with logging_redirect_tqdm():
-        for unit in bar:
-            bar.set_postfix_str(f"{unit.scenario} {unit.policy} seed {unit.seed}", refresh=True)
-            result = run_unit(spec, unit, output, record["git"])
-            write_json_atomic(result_path(output, unit), result)
-            logger.debug("stored %s", result_path(output, unit))
+    with logging_redirect_tqdm(), bar:
+        if jobs == 1:
+            for unit in plan.pending:
+                bar.set_postfix_str(f"{unit.scenario} {unit.policy} seed {unit.seed}")
+                run_and_store(spec, unit, output, record["git"])
+                bar.update(1)
+        else:
+            _run_in_workers(spec, plan.pending, output, record["git"], jobs, bar)
 
     record["units_run"] = len(plan.pending)
     record["wall_time_s"] = round(time.perf_counter() - start, 1)
