@@ -267,3 +267,38 @@ def test_jobs_must_be_positive(tmp_path):
     spec = quick_spec(scenarios=("small",), policies=("random",), scaling_sizes=())
     with pytest.raises(ValueError, match="jobs"):
         run_suite(spec, tmp_path, show_progress=False, jobs=0)
+
+
+def test_other_trainer_defaults_conflict(quick_run):
+    spec = quick_spec(scenarios=("small",), policies=("hmappo",), seeds=1, scaling_sizes=())
+    unit = RunUnit("policies", "small", "hmappo", 0)
+    path = result_path(quick_run, unit)
+    result = json.loads(path.read_text())
+    assert result["settings"]["trainer"]["learning_rate"] > 0
+
+    changed = json.loads(json.dumps(result))
+    changed["settings"]["trainer"]["learning_rate"] *= 2
+    path.write_text(json.dumps(changed))
+    try:
+        with pytest.raises(ResultConflict, match="other settings"):
+            plan_suite(spec, quick_run)
+    finally:
+        path.write_text(json.dumps(result))
+
+
+def test_result_without_trainer_settings_reused(quick_run, caplog):
+    spec = quick_spec(scenarios=("small",), policies=("sb3-ppo",), seeds=1, scaling_sizes=())
+    unit = RunUnit("policies", "small", "sb3-ppo", 0)
+    path = result_path(quick_run, unit)
+    result = json.loads(path.read_text())
+
+    older = json.loads(json.dumps(result))
+    del older["settings"]["trainer"]
+    path.write_text(json.dumps(older))
+    try:
+        with caplog.at_level(logging.WARNING, logger="mec_ea_env.benchmark"):
+            plan = plan_suite(spec, quick_run)
+    finally:
+        path.write_text(json.dumps(result))
+    assert plan.done == [unit]
+    assert "predate the recorded trainer settings" in caplog.text

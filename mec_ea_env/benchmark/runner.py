@@ -22,7 +22,13 @@ from tqdm.contrib.logging import logging_redirect_tqdm
 from mec_ea_env.agents.registry import make_policy
 from mec_ea_env.benchmark import metadata, report
 from mec_ea_env.benchmark.spec import RunUnit, SuiteSpec, estimate_seconds
-from mec_ea_env.benchmark.store import load_result, result_path, training_dir, write_json_atomic
+from mec_ea_env.benchmark.store import (
+    is_legacy,
+    load_result,
+    result_path,
+    training_dir,
+    write_json_atomic,
+)
 from mec_ea_env.benchmark.training import train
 from mec_ea_env.evaluation.harness import run_episodes, summarise
 
@@ -43,11 +49,20 @@ def plan_suite(spec: SuiteSpec, output: Path, force: bool = False) -> SuitePlan:
     """Split the suite's units into pending and done; raise ResultConflict on stale files."""
     units, skipped = spec.units()
     pending, done = [], []
+    legacy_count = 0
     for unit in units:
-        if not force and load_result(result_path(output, unit), spec.fingerprint(unit)):
+        stored = None if force else load_result(result_path(output, unit), spec.fingerprint(unit))
+        if stored:
             done.append(unit)
+            legacy_count += is_legacy(stored)
         else:
             pending.append(unit)
+    if legacy_count:
+        logger.warning(
+            "%d stored results of learned policies predate the recorded trainer settings: they "
+            "are reused, checked on scenario, episodes and budget only",
+            legacy_count,
+        )
     seconds = sum(estimate_seconds(spec, unit) for unit in pending)
     return SuitePlan(pending, done, skipped, seconds)
 

@@ -141,10 +141,33 @@ class SuiteSpec:
         if unit.policy in ("hmappo", "hippo"):
             settings["train_steps"] = self.budget(unit.scenario)
             settings["hybrid_overrides"] = dict(self.hybrid_overrides)
+            settings["trainer"] = self.hybrid_settings(unit.policy, unit.scenario)
         elif unit.policy == "sb3-ppo":
             settings["train_steps"] = self.budget(unit.scenario)
             settings["sb3_overrides"] = dict(self.sb3_overrides)
+            settings["trainer"] = self.sb3_settings()
         return settings
+
+    def hybrid_settings(self, algo: str, label: str) -> dict[str, Any]:
+        """Return every hybrid PPO setting of a unit but its seed: defaults with overrides.
+
+        The defaults are part of the fingerprint, so a stored result trained under other
+        defaults (an older version of the trainer) is not reused silently.
+        """
+        import dataclasses
+
+        from mec_ea_env.agents.hybrid_ppo import HybridPPOConfig
+
+        config = HybridPPOConfig(algo=algo, total_steps=self.budget(label), **self.hybrid_overrides)
+        settings = dataclasses.asdict(config)
+        del settings["seed"]
+        return settings
+
+    def sb3_settings(self) -> dict[str, Any]:
+        """Return the SB3 PPO settings of the suite: defaults with overrides."""
+        from mec_ea_env.benchmark.training import SB3_DEFAULTS
+
+        return {**SB3_DEFAULTS, **self.sb3_overrides}
 
 
 def full_spec(**changes: Any) -> SuiteSpec:

@@ -48,6 +48,13 @@ def write_json_atomic(path: Path, data: Any) -> None:
         raise
 
 
+def is_legacy(result: dict[str, Any]) -> bool:
+    """Return whether a learned policy's stored result lacks the trainer settings."""
+    settings = result.get("settings")
+    learned = isinstance(settings, dict) and "train_steps" in settings
+    return learned and "trainer" not in settings
+
+
 def load_result(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any] | None:
     """Return the stored result at ``path`` if its settings equal ``fingerprint``.
 
@@ -63,7 +70,13 @@ def load_result(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any] | Non
             f"result file {path} is not valid JSON ({error}): delete it or pass --force"
         ) from error
     # A JSON round trip turns tuples into lists, so compare the fingerprint the same way.
-    if result.get("settings") != json.loads(json.dumps(fingerprint)):
+    expected = json.loads(json.dumps(fingerprint))
+    stored = result.get("settings")
+    if is_legacy(result):
+        # NOTE: a result written before the trainer settings were recorded is checked on the
+        # other settings only, so its trainer defaults are taken on trust.
+        expected.pop("trainer", None)
+    if stored != expected:
         raise ResultConflict(
             f"result file {path} was made with other settings than this suite's: pass --force "
             "to redo it, or choose another --output"
