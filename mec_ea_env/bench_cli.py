@@ -40,7 +40,7 @@ def _add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="tiny budgets on small and paper with 10-slot episodes (about a minute); checks the "
+        help="tiny budgets on small and paper with 10-slot episodes (under a minute); checks the "
         "pipeline, its numbers mean nothing",
     )
     parser.add_argument(

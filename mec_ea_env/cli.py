@@ -24,7 +24,11 @@ logger = logging.getLogger("mec_ea_env")
 
 
 class CLIError(Exception):
-    """A user error on the command line: printed as one message, exit status 2."""
+    """A user error on the command line: printed as one message, exit status 2 by default."""
+
+    def __init__(self, message: str, status: int = 2):
+        super().__init__(message)
+        self.status = status
 
 
 def parse_value(text: str) -> Any:
@@ -42,9 +46,10 @@ def parse_value(text: str) -> Any:
 
 def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--scenario``, the common overrides and ``--set`` to a subcommand."""
+    # The default is applied in scenario_from_args, so that commands can tell whether the
+    # option was given (train --resume rejects it).
     parser.add_argument(
         "--scenario",
-        default="paper",
         help=f"preset name, one of {', '.join(SCENARIO_NAMES)} (default: paper)",
     )
     parser.add_argument("--num-ues", type=int, help="number of UEs N (overrides the preset)")
@@ -57,6 +62,16 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME=VALUE",
         help="override any field, e.g. --set radio.bandwidth_hz=2e7 (repeatable)",
     )
+
+
+def scenario_options_given(args: argparse.Namespace) -> list[str]:
+    """Return the scenario options of :func:`add_scenario_arguments` given on the command line."""
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name in ("scenario", "num_ues", "num_servers", "max_cycles")
+        if getattr(args, name, None) is not None
+    ]
+    return given + (["--set"] if args.set else [])
 
 
 def scenario_from_args(args: argparse.Namespace) -> ScenarioConfig:
@@ -75,7 +90,7 @@ def scenario_from_args(args: argparse.Namespace) -> ScenarioConfig:
         name, _, text = item.partition("=")
         overrides[name.strip()] = parse_value(text)
     try:
-        return make_config(args.scenario, **overrides)
+        return make_config(args.scenario or "paper", **overrides)
     except ValueError as error:
         raise CLIError(str(error)) from error
 
@@ -271,7 +286,7 @@ def main(argv: list[str] | None = None) -> int:
         COMMANDS[args.command][2](args)
     except CLIError as error:
         print(f"mec-ea-env {args.command}: error: {error}", file=sys.stderr)
-        return 2
+        return error.status
     return 0
 
 

@@ -197,6 +197,14 @@ def test_interrupted_training_restarts(tmp_path):
     assert load_result(result_path(tmp_path, unit), spec.fingerprint(unit)) is not None
 
 
+def test_atomic_write_uses_default_mode(tmp_path):
+    path = tmp_path / "result.json"
+    write_json_atomic(path, {"value": 1})
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    assert path.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+
+
 def test_atomic_write_leaves_no_partial_file(tmp_path):
     path = tmp_path / "runs" / "result.json"
     with pytest.raises(TypeError):
@@ -302,3 +310,21 @@ def test_result_without_trainer_settings_reused(quick_run, caplog):
         path.write_text(json.dumps(result))
     assert plan.done == [unit]
     assert "predate the recorded trainer settings" in caplog.text
+
+
+def test_subset_run_reports_whole_folder(quick_run):
+    subset = quick_spec(scenarios=("small",), policies=("random", "greedy"), scaling_sizes=())
+    record = run_suite(subset, quick_run, show_progress=False)
+    assert record["units_run"] == 0
+
+    rows = read_csv(quick_run / "policies.csv")
+    assert {row["scenario"] for row in rows} == {"small", "paper"}
+    assert {row["policy"] for row in rows} == set(ALL_POLICIES)
+    hmappo = next(r for r in rows if r["scenario"] == "paper" and r["policy"] == "hmappo")
+    assert hmappo["runs"] == "2"
+    assert sorted({int(row["num_ues"]) for row in read_csv(quick_run / "scaling.csv")}) == [5, 10]
+
+
+def test_quick_tables_say_not_to_cite(quick_run):
+    for name in ("policies.md", "scaling.md"):
+        assert "must not be cited" in (quick_run / name).read_text().splitlines()[0], name

@@ -2,6 +2,7 @@
 
 import csv
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -373,6 +374,35 @@ def test_train_command_writes_outputs(tmp_path):
     assert (output / "summary.json").is_file()
     policy = make_policy(f"hippo:{output / 'checkpoint.pt'}", make_config("small"))
     assert policy.name == "hippo"
+
+
+def test_resume_rejects_scenario_options(tmp_path, capsys):
+    from mec_ea_env.cli import main
+
+    small_trainer(total_steps=100).save(tmp_path / "checkpoint.pt")
+    status = main(
+        ["train", "--resume", "--output", str(tmp_path), "--scenario", "paper", "--num-ues", "7"]
+    )
+    assert status == 2
+    error = capsys.readouterr().err
+    assert "keeps the checkpoint's scenario" in error
+    assert "--scenario, --num-ues" in error
+
+
+def test_interrupted_train_command_says_how_to_resume(tmp_path, monkeypatch, capsys):
+    from mec_ea_env.cli import main
+
+    def stop(self, output_dir=None, **options):
+        self.save(Path(output_dir) / "checkpoint.pt")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(HybridPPO, "train", stop)
+    arguments = ["train", "--scenario", "small", "--steps", "200", "--no-progress"]
+    status = main([*arguments, "--output", str(tmp_path / "run")])
+    assert status == 130
+    error = capsys.readouterr().err
+    assert "training interrupted" in error
+    assert f"mec-ea-env train --resume --output {tmp_path / 'run'} --steps 200" in error
 
 
 # ------------------------------------------------------------------------------------------------

@@ -928,10 +928,12 @@ def _drop_rows_after(path: Path, iteration: int) -> None:
     earlier_rows = [row for row in rows if int(row["iteration"]) <= iteration]
     if len(earlier_rows) == len(rows):
         return
+    dropped = len(rows) - len(earlier_rows)
     logger.warning(
-        "%s: dropping %d rows after iteration %d, logged after the checkpoint this run starts from",
+        "%s: dropping %d %s after iteration %d, logged after the checkpoint this run starts from",
         path,
-        len(rows) - len(earlier_rows),
+        dropped,
+        "row" if dropped == 1 else "rows",
         iteration,
     )
     partial = path.with_name(path.name + ".partial")

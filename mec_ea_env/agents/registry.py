@@ -46,7 +46,8 @@ def make_policy(spec: str, config: ScenarioConfig) -> Policy:
     if name not in _FACTORIES:
         raise ValueError(
             f"unknown policy {spec!r}; valid policies: {', '.join(available_policies())} "
-            "(learned ones take a path, e.g. hmappo:runs/NAME/checkpoint.pt)"
+            "(learned ones take a path, e.g. hmappo:runs/NAME/checkpoint.pt). A policy of your "
+            "own is registered by its module: pass `mec-ea-env --import MODULE` before the command"
         )
     return _FACTORIES[name](config, path or None)
 

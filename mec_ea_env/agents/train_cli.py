@@ -27,7 +27,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mec_ea_env.cli import CLIError, add_scenario_arguments, register, scenario_from_args
+from mec_ea_env.cli import (
+    CLIError,
+    add_scenario_arguments,
+    register,
+    scenario_from_args,
+    scenario_options_given,
+)
 
 logger = logging.getLogger("mec_ea_env.agents.train")
 
@@ -182,6 +188,11 @@ def _train(args: argparse.Namespace) -> None:
                     f"--resume keeps the checkpoint's hyperparameters: drop "
                     f"{', '.join('--' + k.replace('_', '-') for k in overrides)}"
                 )
+            if scenario_options_given(args):
+                raise CLIError(
+                    "--resume keeps the checkpoint's scenario: drop "
+                    f"{', '.join(scenario_options_given(args))}"
+                )
             resume_overrides = {} if args.steps is None else {"total_steps": args.steps}
             trainer = HybridPPO.from_checkpoint(checkpoint, **resume_overrides)
             logger.info(
@@ -210,12 +221,15 @@ def _train(args: argparse.Namespace) -> None:
     if args.checkpoint_every < 0:
         raise CLIError(f"--checkpoint-every = {args.checkpoint_every} is invalid: expected >= 0")
 
-    trainer.train(
-        output_dir=output,
-        progress=not args.no_progress,
-        tensorboard=args.tensorboard,
-        checkpoint_every=args.checkpoint_every,
-    )
+    try:
+        trainer.train(
+            output_dir=output,
+            progress=not args.no_progress,
+            tensorboard=args.tensorboard,
+            checkpoint_every=args.checkpoint_every,
+        )
+    except KeyboardInterrupt:
+        raise CLIError(_interrupted_message(output, args), status=130) from None
     summary: dict[str, Any] = {
         "algo": trainer.config.algo,
         "scenario": trainer.scenario.name,
@@ -250,8 +264,9 @@ def _train(args: argparse.Namespace) -> None:
 
     print(
         f"{summary['algo']} on {summary['scenario']!r}: {summary['env_steps']} env steps in "
-        f"{summary['wall_time_s']:.0f} s of training ({summary['iterations']} iterations), "
-        f"{summary['command_time_s']:.0f} s in all"
+        f"{summary['wall_time_s']:.0f} s of training ({summary['iterations']} iterations, "
+        f"counting any earlier runs this one resumed); this command took "
+        f"{summary['command_time_s']:.0f} s"
     )
     if "eval_reward_mean" in summary:
         print(
@@ -261,8 +276,28 @@ def _train(args: argparse.Namespace) -> None:
         )
     print(f"run directory: {output}")
     print(
-        f"compare: mec-ea-env evaluate --scenario {summary['scenario']} "
-        f"--policies {summary['algo']}:{output / 'checkpoint.pt'}"
+        f"compare: mec-ea-env evaluate --scenario {summary['scenario']} --policies "
+        f"random,all-local,greedy,best-response,{summary['algo']}:{output / 'checkpoint.pt'} "
+        f"--output {output / 'evaluation'}"
+    )
+
+
+def _interrupted_message(output: Path, args: argparse.Namespace) -> str:
+    """Return what to do after Ctrl-C stopped a training run."""
+    checkpoint = output / "checkpoint.pt"
+    if not checkpoint.is_file():
+        return (
+            f"training interrupted before its first checkpoint: delete {output} and start again "
+            "(lower --checkpoint-every to save more often)"
+        )
+    from mec_ea_env.agents.hybrid_ppo import load_checkpoint
+
+    saved = load_checkpoint(checkpoint)
+    steps = "" if args.steps is None else f" --steps {args.steps}"
+    return (
+        f"training interrupted; {checkpoint} holds iteration {saved['iteration']} "
+        f"({saved['global_step']} env steps). Continue with: mec-ea-env train --resume "
+        f"--output {output}{steps}"
     )
 
 

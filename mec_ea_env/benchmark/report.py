@@ -13,16 +13,23 @@ Tables are rebuilt from all stored results every time, so a resumed run reports 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import logging
 from pathlib import Path
 from typing import Any
 
 from mec_ea_env.benchmark import figures
-from mec_ea_env.benchmark.spec import SuiteSpec
+from mec_ea_env.benchmark.spec import ALL_POLICIES, LEARNED, SCENARIOS, SuiteSpec
 from mec_ea_env.benchmark.tables import TABLE_COLUMNS, build_table, format_markdown, learning_curves
 
 logger = logging.getLogger("mec_ea_env.benchmark")
+
+QUICK_WARNING = (
+    "**Quick mode** (`mec-ea-env bench --quick`): tiny budgets and short episodes that check "
+    "the pipeline. These numbers mean nothing and must not be cited.\n\n"
+)
+"""First lines of a quick run's Markdown tables."""
 
 POLICY_COLUMNS = [
     ("policy", "policy"),
@@ -63,8 +70,44 @@ def _markdown_by_scenario(rows: list[dict[str, Any]]) -> str:
     return "".join(parts)
 
 
+def stored_spec(spec: SuiteSpec, output: Path) -> SuiteSpec:
+    """Return ``spec`` widened to every scenario, policy, seed and scaling size stored in
+    ``output``, so a run of a subset reports the whole folder rather than the subset alone.
+    """
+    scenarios, policies, sizes = set(spec.scenarios), set(spec.policies), set(spec.scaling_sizes)
+    seeds, scaling_seeds = spec.seeds, spec.scaling_seeds
+    for path in (output / "runs").glob("*/*/*/seed*.json"):
+        study, label, policy = path.parts[-4:-1]
+        seed_text = path.stem[len("seed") :]
+        if not seed_text.isdigit() or policy not in ALL_POLICIES:
+            continue
+        seed = int(seed_text)
+        if study == "policies" and label in SCENARIOS:
+            scenarios.add(label)
+            policies.add(policy)
+            if policy in LEARNED:
+                seeds = max(seeds, seed + 1)
+        elif study == "scaling" and label.startswith("paper-N") and label[7:].isdigit():
+            sizes.add(int(label[7:]))
+            if policy in LEARNED:
+                scaling_seeds = max(scaling_seeds, seed + 1)
+    return dataclasses.replace(
+        spec,
+        scenarios=tuple(name for name in SCENARIOS if name in scenarios),
+        policies=tuple(name for name in ALL_POLICIES if name in policies),
+        seeds=seeds,
+        scaling_sizes=tuple(sorted(sizes)),
+        scaling_seeds=scaling_seeds,
+    )
+
+
 def write(spec: SuiteSpec, output: Path) -> list[Path]:
-    """Write every table and figure of the stored results; return the paths written."""
+    """Write every table and figure of the stored results; return the paths written.
+
+    The tables cover :func:`stored_spec`: every result in ``output`` made with the same
+    settings, not only the units of ``spec``.
+    """
+    spec = stored_spec(spec, output)
     written: list[Path] = []
     policy_rows = build_table(spec, output, "policies")
     scaling_rows = build_table(spec, output, "scaling")
@@ -76,11 +119,14 @@ def write(spec: SuiteSpec, output: Path) -> list[Path]:
         written.append(_write_csv(output / f"{name}.csv", rows, list(TABLE_COLUMNS)))
         (output / f"{name}.json").write_text(json.dumps(rows, indent=1) + "\n")
         written.append(output / f"{name}.json")
+    # Quick runs train for a few steps, and their tables say so to keep them out of papers.
+    warning = QUICK_WARNING if spec.mode == "quick" else ""
     if policy_rows:
-        (output / "policies.md").write_text(_markdown_by_scenario(policy_rows))
+        (output / "policies.md").write_text(warning + _markdown_by_scenario(policy_rows))
         written.append(output / "policies.md")
     if scaling_rows:
-        (output / "scaling.md").write_text(format_markdown(scaling_rows, SCALING_COLUMNS))
+        table = format_markdown(scaling_rows, SCALING_COLUMNS)
+        (output / "scaling.md").write_text(warning + table)
         written.append(output / "scaling.md")
     if curves:
         columns = ["scenario", "policy", "env_steps", "reward_mean", "reward_ci95", "seeds"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,10 @@ def training_dir(output: Path, unit: RunUnit) -> Path:
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` as JSON to ``path`` through a temporary file and ``os.replace``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # A unique name opened with O_EXCL, like tempfile.mkstemp, but with the mode of any new
+    # file (0666 less the umask) where mkstemp would make it readable by its owner only.
+    temporary = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(handle, "w") as stream:
             json.dump(data, stream, indent=1)
@@ -77,8 +80,10 @@ def load_result(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any] | Non
         # other settings only, so its trainer defaults are taken on trust.
         expected.pop("trainer", None)
     if stored != expected:
+        stored = stored if isinstance(stored, dict) else {}
+        differing = sorted(k for k in {*stored, *expected} if stored.get(k) != expected.get(k))
         raise ResultConflict(
-            f"result file {path} was made with other settings than this suite's: pass --force "
-            "to redo it, or choose another --output"
+            f"result file {path} was made with other settings than this suite's (differing: "
+            f"{', '.join(differing)}): pass --force to redo it, or choose another --output"
         )
     return result

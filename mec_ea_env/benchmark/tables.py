@@ -15,7 +15,7 @@ Scores, with R the mean episode reward on the scenario's shared episode batch:
 
 from __future__ import annotations
 
-import json
+import logging
 import math
 from collections import defaultdict
 from pathlib import Path
@@ -24,8 +24,10 @@ from typing import Any
 import numpy as np
 
 from mec_ea_env.benchmark.spec import SuiteSpec
-from mec_ea_env.benchmark.store import result_path
+from mec_ea_env.benchmark.store import ResultConflict, load_result, result_path
 from mec_ea_env.evaluation.stats import mean_ci95
+
+logger = logging.getLogger("mec_ea_env.benchmark")
 
 METRICS = (
     "reward",
@@ -56,13 +58,22 @@ TABLE_COLUMNS = (
 
 
 def load_results(spec: SuiteSpec, output: Path) -> dict[tuple[str, str, str], list[dict]]:
-    """Return the stored results, keyed by (study, scenario, policy), in seed order."""
+    """Return the stored results, keyed by (study, scenario, policy), in seed order.
+
+    A file made with other settings than ``spec``'s is left out with a warning, so a table
+    never mixes runs of different settings.
+    """
     units, _ = spec.units()
     grouped: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
     for unit in units:
         path = result_path(output, unit)
-        if path.exists():
-            grouped[(unit.study, unit.scenario, unit.policy)].append(json.loads(path.read_text()))
+        try:
+            result = load_result(path, spec.fingerprint(unit))
+        except ResultConflict:
+            logger.warning("%s left out of the tables: made with other settings", path)
+            continue
+        if result is not None:
+            grouped[(unit.study, unit.scenario, unit.policy)].append(result)
     return grouped
 
 
