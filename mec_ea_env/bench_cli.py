@@ -122,7 +122,9 @@ def command_line(args: argparse.Namespace, output: Path) -> str:
     for name in ("scenarios", "policies", "scaling_sizes"):
         value = getattr(args, name)
         if value is not None:
-            text = ",".join(str(item) for item in value) or "none"
+            # An empty list is written the way each option reads it back.
+            empty = "none" if name == "scaling_sizes" else ""
+            text = ",".join(str(item) for item in value) or empty
             words += [f"--{name.replace('_', '-')}", text]
     for name in (
         "seeds",

@@ -10,6 +10,7 @@ import csv
 import json
 import logging
 import math
+import shlex
 
 import numpy as np
 import pytest
@@ -328,3 +329,16 @@ def test_subset_run_reports_whole_folder(quick_run):
 def test_quick_tables_say_not_to_cite(quick_run):
     for name in ("policies.md", "scaling.md"):
         assert "must not be cited" in (quick_run / name).read_text().splitlines()[0], name
+
+
+def test_command_line_writes_empty_lists_readably(tmp_path):
+    from mec_ea_env.bench_cli import command_line
+    from mec_ea_env.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["bench", "--scenarios", "", "--scaling-sizes", "10,20"])
+    line = command_line(args, tmp_path)
+    assert "--scenarios ''" in line
+    again = parser.parse_args(shlex.split(line)[1:])
+    assert again.scenarios == ()
+    assert again.scaling_sizes == (10, 20)
