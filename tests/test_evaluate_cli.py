@@ -10,6 +10,7 @@ import pytest
 
 from mec_ea_env.cli import main
 from mec_ea_env.evaluation import evaluate_policies, mean_ci95
+from mec_ea_env.evaluation.plots import tick_label
 from mec_ea_env.scenarios import make_config
 
 REQUIRED_COLUMNS = [
@@ -142,3 +143,16 @@ def test_evaluation_rejects_unknown_policy_first():
     config = make_config("small", max_cycles=5)
     with pytest.raises(ValueError, match="unknown policy 'nope'"):
         evaluate_policies(config, ["random", "nope"], 2, seed=0, show_progress=False)
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("greedy", "greedy"),
+        ("hmappo:runs/demo/checkpoint.pt", "hmappo\ndemo/checkpoint.pt"),
+        ("sb3:/tmp/a/b/c/model.zip", "sb3\nc/model.zip"),
+        ("hmappo:checkpoint.pt", "hmappo\ncheckpoint.pt"),
+    ],
+)
+def test_tick_label_shortens_paths(spec, expected):
+    assert tick_label(spec) == expected

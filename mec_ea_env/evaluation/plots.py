@@ -21,6 +21,20 @@ PANELS = (
 """(mean column, half-width column, axis label) of each panel."""
 
 
+def tick_label(spec: str) -> str:
+    """Shorten a policy spec for an axis: ``hmappo:runs/demo/checkpoint.pt`` -> ``hmappo`` over
+    ``demo/checkpoint.pt``.
+
+    The parent folder stays in the label because every training run saves ``checkpoint.pt``, so
+    runs differ by folder. Specs without a path are returned unchanged.
+    """
+    name, _, path = spec.partition(":")
+    if not path:
+        return spec
+    parts = Path(path).parts[-2:]
+    return f"{name}\n{'/'.join(parts)}"
+
+
 def plot_comparison(result: EvaluationResult, path: str | Path) -> Path:
     """Draw the comparison of every evaluated policy and save it as a PNG at ``path``."""
     try:
@@ -33,7 +47,7 @@ def plot_comparison(result: EvaluationResult, path: str | Path) -> Path:
             "plotting needs matplotlib: pip install 'mec_ea_env[plot]' (or pass --no-plot)"
         ) from error
 
-    names = [row["policy"] for row in result.summary]
+    names = [tick_label(row["policy"]) for row in result.summary]
     fig, axes = plt.subplots(2, 3, figsize=(13, 7), constrained_layout=True)
     for ax, (mean_key, ci_key, label) in zip(axes.flat, PANELS, strict=True):
         means = [row[mean_key] for row in result.summary]
