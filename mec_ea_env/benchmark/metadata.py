@@ -40,15 +40,34 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def git_commit() -> dict[str, Any]:
-    """Return the commit of the package's checkout and whether it has uncommitted changes."""
-    root = Path(__file__).resolve().parents[2]
+RESULTS_PATH = "benchmarks/results"
+"""Folder of committed benchmark outputs, relative to the repository root."""
+
+
+def git_commit(root: Path | None = None) -> dict[str, Any]:
+    """Return the commit of the checkout at ``root`` and whether its code has uncommitted changes.
+
+    ``root`` defaults to the checkout the package is imported from. Changes under
+    :data:`RESULTS_PATH` do not make the checkout dirty, because a benchmark writes its own
+    tables and metadata there while it runs. Untracked files are ignored too. Outside a git
+    checkout, or without git, both fields are None.
+    """
+    if root is None:
+        root = Path(__file__).resolve().parents[2]
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
         ).stdout.strip()
         status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ".",
+                f":(exclude){RESULTS_PATH}",
+            ],
             cwd=root,
             capture_output=True,
             text=True,
