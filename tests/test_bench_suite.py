@@ -18,6 +18,7 @@ import pytest
 from mec_ea_env.benchmark import ResultConflict, plan_suite, quick_spec, run_suite
 from mec_ea_env.benchmark.spec import ALL_POLICIES, RunUnit
 from mec_ea_env.benchmark.store import load_result, result_path, training_dir, write_json_atomic
+from mec_ea_env.benchmark.tables import format_markdown
 from mec_ea_env.cli import main
 from mec_ea_env.evaluation.stats import mean_ci95
 
@@ -73,6 +74,31 @@ def test_quick_table_covers_every_policy(quick_run):
         assert chosen["hmappo"]["ci_over"] == "seeds"
         assert chosen["hmappo"]["runs"] == "2"
         assert chosen["greedy"]["ci_over"] == "episodes"
+
+
+def test_markdown_table_shows_sample_sizes(quick_run):
+    text = (quick_run / "policies.md").read_text()
+    header = next(line for line in text.splitlines() if line.startswith("| policy |"))
+    assert "score vs best-response" in header
+    assert "CI over" in header
+    hmappo_row = next(line for line in text.splitlines() if line.startswith("| hmappo |"))
+    greedy_row = next(line for line in text.splitlines() if line.startswith("| greedy |"))
+    assert hmappo_row.endswith("| 2 seeds |")
+    assert greedy_row.endswith("| 4 episodes |")
+
+
+@pytest.mark.parametrize(
+    ("mean", "half_width", "expected"),
+    [
+        (-107.93, 0.432, "-107.9 ± 0.4"),
+        (-45.079, 0.501, "-45.08 ± 0.50"),
+        (0.9421, 0.0031, "0.942 ± 0.003"),
+        (-0.0001, None, "0.000"),
+    ],
+)
+def test_interval_cell_digits(mean, half_width, expected):
+    row = {"status": "ok", "reward_mean": mean, "reward_ci95": half_width}
+    assert format_markdown([row], [("reward", "reward")]).splitlines()[2] == f"| {expected} |"
 
 
 def test_learned_interval_is_over_seed_means(quick_run):

@@ -35,11 +35,12 @@ POLICY_COLUMNS = [
     ("policy", "policy"),
     ("reward", "episode reward"),
     ("normalized_score", "normalised score"),
+    ("score_vs_best_response", "score vs best-response"),
     ("latency_s", "latency (s)"),
     ("energy_j", "energy (J)"),
     ("quality", "quality"),
     ("miss_rate", "miss rate"),
-    ("ci_over", "CI over"),
+    ("sample", "CI over"),
 ]
 SCALING_COLUMNS = [
     ("num_ues", "N"),
@@ -60,10 +61,19 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> Pa
     return path
 
 
+def _with_sample(row: dict[str, Any]) -> dict[str, Any]:
+    """Add the ``sample`` cell, the size of what the interval is over (``5 seeds``), so a policy
+    with fewer stored seeds than the others shows it."""
+    if row["status"] != "ok":
+        return {**row, "sample": None}
+    size = row["runs"] if row["ci_over"] == "seeds" else row["episodes"]
+    return {**row, "sample": f"{size} {row['ci_over']}"}
+
+
 def _markdown_by_scenario(rows: list[dict[str, Any]]) -> str:
     parts = []
     for scenario in dict.fromkeys(row["scenario"] for row in rows):
-        chosen = [row for row in rows if row["scenario"] == scenario]
+        chosen = [_with_sample(row) for row in rows if row["scenario"] == scenario]
         parts.append(f"#### {scenario} (N = {chosen[0]['num_ues']})\n\n")
         parts.append(format_markdown(chosen, POLICY_COLUMNS))
         parts.append("\n")

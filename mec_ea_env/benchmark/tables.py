@@ -214,7 +214,7 @@ def _format_interval(row: dict[str, Any], metric: str) -> str:
     if mean is None:
         return "-"
     if abs(mean) >= 100:
-        digits = 0
+        digits = 1
     elif abs(mean) >= 10:
         digits = 2
     else:
