@@ -9,6 +9,7 @@ import platform
 import shlex
 import subprocess
 import sys
+import uuid
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,15 @@ PACKAGES = (
     "tqdm",
 )
 
-INVOCATION_KEYS = ("command", "git", "date_utc", "units_run", "units_reused", "wall_time_s")
+INVOCATION_KEYS = (
+    "invocation_id",
+    "command",
+    "git",
+    "date_utc",
+    "units_run",
+    "units_reused",
+    "wall_time_s",
+)
 """Fields of each entry of metadata.json's ``invocations`` history."""
 
 
@@ -115,9 +124,33 @@ def invocation_summary(record: dict[str, Any]) -> dict[str, Any]:
     return {key: record.get(key) for key in INVOCATION_KEYS}
 
 
+def record_invocation(path: Path, record: dict[str, Any]) -> None:
+    """Set ``record["invocations"]`` to the history stored at ``path`` with this invocation's
+    entry appended, or updated in place if it is there already.
+
+    The history is read again at every call, not kept from the start, so invocations that write
+    into one folder at the same time keep each other's entries.
+    NOTE: two invocations that end within the same few milliseconds can still lose one entry,
+    because the read and the atomic rename are not locked together.
+    """
+    entry = invocation_summary(record)
+    history = invocations(path)
+    positions = [
+        index
+        for index, item in enumerate(history)
+        if isinstance(item, dict) and item.get("invocation_id") == entry["invocation_id"]
+    ]
+    if positions:
+        history[positions[0]] = entry
+    else:
+        history.append(entry)
+    record["invocations"] = history
+
+
 def collect(command: str | None = None) -> dict[str, Any]:
     """Return the provenance record written to metadata.json (default command: sys.argv)."""
     return {
+        "invocation_id": uuid.uuid4().hex,
         "command": command if command is not None else shlex.join(sys.argv),
         "git": git_commit(),
         "date_utc": utc_now(),

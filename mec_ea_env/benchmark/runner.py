@@ -211,8 +211,7 @@ def run_suite(
     record["units_reused"] = len(plan.done)
     # metadata.json describes this invocation and lists every invocation that wrote into the
     # folder (earlier ones first), so results assembled over several runs keep their origin.
-    earlier_invocations = metadata.invocations(output / "metadata.json")
-    record["invocations"] = [*earlier_invocations, metadata.invocation_summary(record)]
+    metadata.record_invocation(output / "metadata.json", record)
     write_json_atomic(output / "metadata.json", record)
 
     start = time.perf_counter()
@@ -231,6 +230,6 @@ def run_suite(
     record["units_run"] = len(plan.pending)
     record["wall_time_s"] = round(time.perf_counter() - start, 1)
     record["outputs"] = [str(path.relative_to(output)) for path in report.write(spec, output)]
-    record["invocations"][-1] = metadata.invocation_summary(record)
+    metadata.record_invocation(output / "metadata.json", record)
     write_json_atomic(output / "metadata.json", record)
     return record
