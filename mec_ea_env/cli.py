@@ -66,12 +66,12 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
 
 def scenario_options_given(args: argparse.Namespace) -> list[str]:
     """Return the scenario options of :func:`add_scenario_arguments` given on the command line."""
-    given = [
+    options = [
         f"--{name.replace('_', '-')}"
         for name in ("scenario", "num_ues", "num_servers", "max_cycles")
         if getattr(args, name, None) is not None
     ]
-    return given + (["--set"] if args.set else [])
+    return options + (["--set"] if args.set else [])
 
 
 def scenario_from_args(args: argparse.Namespace) -> ScenarioConfig:

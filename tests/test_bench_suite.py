@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from mec_ea_env.benchmark import ResultConflict, plan_suite, quick_spec, run_suite
+from mec_ea_env.benchmark.report import _with_sample
 from mec_ea_env.benchmark.spec import ALL_POLICIES, RunUnit
 from mec_ea_env.benchmark.store import load_result, result_path, training_dir, write_json_atomic
 from mec_ea_env.benchmark.tables import format_markdown
@@ -85,6 +86,24 @@ def test_markdown_table_shows_sample_sizes(quick_run):
     greedy_row = next(line for line in text.splitlines() if line.startswith("| greedy |"))
     assert hmappo_row.endswith("| 2 seeds |")
     assert greedy_row.endswith("| 4 episodes |")
+
+
+@pytest.mark.parametrize(
+    ("ci_over", "runs", "episodes", "expected"),
+    [
+        ("seeds", 5, 20, "5 seeds"),
+        ("seeds", 1, 20, "1 seed"),
+        ("episodes", 1, 20, "20 episodes"),
+        ("episodes", 1, 1, "1 episode"),
+    ],
+)
+def test_sample_cell_counts(ci_over, runs, episodes, expected):
+    row = {"status": "ok", "ci_over": ci_over, "runs": runs, "episodes": episodes}
+    assert _with_sample(row)["sample"] == expected
+
+
+def test_sample_cell_empty_when_missing():
+    assert _with_sample({"status": "missing"})["sample"] is None
 
 
 @pytest.mark.parametrize(

@@ -188,10 +188,10 @@ def _train(args: argparse.Namespace) -> None:
                     f"--resume keeps the checkpoint's hyperparameters: drop "
                     f"{', '.join('--' + k.replace('_', '-') for k in overrides)}"
                 )
-            if scenario_options_given(args):
+            scenario_options = scenario_options_given(args)
+            if scenario_options:
                 raise CLIError(
-                    "--resume keeps the checkpoint's scenario: drop "
-                    f"{', '.join(scenario_options_given(args))}"
+                    f"--resume keeps the checkpoint's scenario: drop {', '.join(scenario_options)}"
                 )
             resume_overrides = {} if args.steps is None else {"total_steps": args.steps}
             trainer = HybridPPO.from_checkpoint(checkpoint, **resume_overrides)

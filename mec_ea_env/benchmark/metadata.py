@@ -135,13 +135,10 @@ def record_invocation(path: Path, record: dict[str, Any]) -> None:
     """
     entry = invocation_summary(record)
     history = invocations(path)
-    positions = [
-        index
-        for index, item in enumerate(history)
-        if isinstance(item, dict) and item.get("invocation_id") == entry["invocation_id"]
-    ]
-    if positions:
-        history[positions[0]] = entry
+    for index, item in enumerate(history):
+        if isinstance(item, dict) and item.get("invocation_id") == entry["invocation_id"]:
+            history[index] = entry
+            break
     else:
         history.append(entry)
     record["invocations"] = history

@@ -62,12 +62,13 @@ def _write_csv(path: Path, rows: list[dict[str, Any]], columns: list[str]) -> Pa
 
 
 def _with_sample(row: dict[str, Any]) -> dict[str, Any]:
-    """Add the ``sample`` cell, the size of what the interval is over (``5 seeds``), so a policy
-    with fewer stored seeds than the others shows it."""
+    """Return a copy of ``row`` with its ``sample`` cell, the size of the sample behind the
+    interval (``5 seeds``), so a policy with fewer stored seeds than planned is visible."""
     if row["status"] != "ok":
         return {**row, "sample": None}
     size = row["runs"] if row["ci_over"] == "seeds" else row["episodes"]
-    return {**row, "sample": f"{size} {row['ci_over']}"}
+    unit = row["ci_over"] if size != 1 else row["ci_over"].removesuffix("s")
+    return {**row, "sample": f"{size} {unit}"}
 
 
 def _markdown_by_scenario(rows: list[dict[str, Any]]) -> str:
@@ -97,8 +98,8 @@ def stored_spec(spec: SuiteSpec, output: Path) -> SuiteSpec:
             policies.add(policy)
             if policy in LEARNED:
                 seeds = max(seeds, seed + 1)
-        elif study == "scaling" and label.startswith("paper-N") and label[7:].isdigit():
-            sizes.add(int(label[7:]))
+        elif study == "scaling" and label.removeprefix("paper-N").isdigit():
+            sizes.add(int(label.removeprefix("paper-N")))
             if policy in LEARNED:
                 scaling_seeds = max(scaling_seeds, seed + 1)
     return dataclasses.replace(
@@ -129,7 +130,7 @@ def write(spec: SuiteSpec, output: Path) -> list[Path]:
         written.append(_write_csv(output / f"{name}.csv", rows, list(TABLE_COLUMNS)))
         (output / f"{name}.json").write_text(json.dumps(rows, indent=1) + "\n")
         written.append(output / f"{name}.json")
-    # Quick runs train for a few steps, and their tables say so to keep them out of papers.
+    # Quick runs train for only a few steps, so their tables open with a warning against citing.
     warning = QUICK_WARNING if spec.mode == "quick" else ""
     if policy_rows:
         (output / "policies.md").write_text(warning + _markdown_by_scenario(policy_rows))

@@ -166,6 +166,12 @@ def _run_in_workers(
             raise
 
 
+def _write_metadata(output: Path, record: dict[str, Any]) -> None:
+    """Write ``record`` to ``output/metadata.json`` with the folder's invocation history."""
+    metadata.record_invocation(output / "metadata.json", record)
+    write_json_atomic(output / "metadata.json", record)
+
+
 def format_duration(seconds: float) -> str:
     """Return a duration as ``1 h 05 min``, ``12 min`` or ``40 s``."""
     if seconds >= 3600:
@@ -211,8 +217,7 @@ def run_suite(
     record["units_reused"] = len(plan.done)
     # metadata.json describes this invocation and lists every invocation that wrote into the
     # folder (earlier ones first), so results assembled over several runs keep their origin.
-    metadata.record_invocation(output / "metadata.json", record)
-    write_json_atomic(output / "metadata.json", record)
+    _write_metadata(output, record)
 
     start = time.perf_counter()
     bar = tqdm(total=len(plan.pending), desc="bench", unit="run", disable=not show_progress)
@@ -230,6 +235,5 @@ def run_suite(
     record["units_run"] = len(plan.pending)
     record["wall_time_s"] = round(time.perf_counter() - start, 1)
     record["outputs"] = [str(path.relative_to(output)) for path in report.write(spec, output)]
-    metadata.record_invocation(output / "metadata.json", record)
-    write_json_atomic(output / "metadata.json", record)
+    _write_metadata(output, record)
     return record

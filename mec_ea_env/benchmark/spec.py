@@ -154,8 +154,6 @@ class SuiteSpec:
         The defaults are part of the fingerprint, so a stored result trained under other
         defaults (an older version of the trainer) is not reused silently.
         """
-        import dataclasses
-
         from mec_ea_env.agents.hybrid_ppo import HybridPPOConfig
 
         config = HybridPPOConfig(algo=algo, total_steps=self.budget(label), **self.hybrid_overrides)
