@@ -1,6 +1,7 @@
 """Tests of the reference hybrid multi-agent PPO: distributions, GAE, normalisers, checkpoints."""
 
 import csv
+import json
 import math
 from pathlib import Path
 
@@ -374,6 +375,23 @@ def test_train_command_writes_outputs(tmp_path):
     assert (output / "summary.json").is_file()
     policy = make_policy(f"hippo:{output / 'checkpoint.pt'}", make_config("small"))
     assert policy.name == "hippo"
+
+
+def test_train_one_episode_no_interval(tmp_path, capsys):
+    """One evaluation episode gives no interval: JSON null and a sentence, never NaN."""
+    from mec_ea_env.cli import main
+
+    output = tmp_path / "run"
+    arguments = ["train", "--scenario", "small", "--steps", "32", "--num-envs", "2",
+                 "--rollout-length", "8", "--eval-episodes", "1", "--output", str(output),
+                 "--no-progress"]  # fmt: skip
+    assert main(arguments) == 0
+    text = (output / "summary.json").read_text()
+    summary = json.loads(text, parse_constant=lambda name: pytest.fail(f"{name} in summary"))
+    assert summary["eval_episodes"] == 1
+    assert summary["eval_reward_ci95"] is None
+    assert np.isfinite(summary["eval_reward_mean"])
+    assert "one episode, no interval" in capsys.readouterr().out
 
 
 def test_resume_rejects_scenario_options(tmp_path, capsys):

@@ -21,7 +21,6 @@ import csv
 import inspect
 import json
 import logging
-import math
 import textwrap
 import time
 from pathlib import Path
@@ -176,6 +175,7 @@ def _train(args: argparse.Namespace) -> None:
         HybridPPOPolicy,
         evaluate_episodes,
     )
+    from mec_ea_env.evaluation.stats import mean_ci95
 
     scenario = scenario_from_args(args)
     output = args.output or Path("runs") / f"{args.algo}-{scenario.name}-seed{args.seed}"
@@ -247,12 +247,13 @@ def _train(args: argparse.Namespace) -> None:
             args.eval_episodes,
             args.eval_seed,
         )
-        half_width = 1.96 * float(rewards.std(ddof=1)) / math.sqrt(len(rewards))
+        # A t interval, as in `mec-ea-env evaluate`. It is None (JSON null) for one episode.
+        mean, half_width = mean_ci95(rewards)
         summary.update(
             eval_episodes=len(rewards),
             eval_seed=args.eval_seed,
-            eval_reward_mean=float(rewards.mean()),
-            eval_reward_ci95=half_width if len(rewards) > 1 else float("nan"),
+            eval_reward_mean=mean,
+            eval_reward_ci95=half_width,
         )
     summary["command_time_s"] = round(time.perf_counter() - start, 2)
     (output / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
@@ -271,8 +272,8 @@ def _train(args: argparse.Namespace) -> None:
     if "eval_reward_mean" in summary:
         print(
             f"deterministic policy, {summary['eval_episodes']} episodes (seed "
-            f"{args.eval_seed}): mean episode reward {summary['eval_reward_mean']:.2f} "
-            f"+/- {summary['eval_reward_ci95']:.2f} (95% CI)"
+            f"{args.eval_seed}): mean episode reward {summary['eval_reward_mean']:.2f}"
+            + _ci_text(summary["eval_reward_ci95"])
         )
     print(f"run directory: {output}")
     print(
@@ -280,6 +281,12 @@ def _train(args: argparse.Namespace) -> None:
         f"random,all-local,greedy,best-response,{summary['algo']}:{output / 'checkpoint.pt'} "
         f"--output {output / 'evaluation'}"
     )
+
+
+def _ci_text(half_width: float | None) -> str:
+    if half_width is None:
+        return " (one episode, no interval)"
+    return f" +/- {half_width:.2f} (95% CI)"
 
 
 def _interrupted_message(output: Path, args: argparse.Namespace) -> str:
