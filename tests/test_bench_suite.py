@@ -387,3 +387,29 @@ def test_command_line_writes_empty_lists_readably(tmp_path):
     again = parser.parse_args(shlex.split(line)[1:])
     assert again.scenarios == ()
     assert again.scaling_sizes == (10, 20)
+
+
+def test_curve_colour_per_policy():
+    """A policy keeps its colour in every panel, also where another policy is missing."""
+    from mec_ea_env.benchmark.figures import _pyplot, learning_curves_figure
+
+    def point(scenario, policy, step):
+        return {"scenario": scenario, "policy": policy, "env_steps": step, "reward_mean": -1.0,
+                "reward_ci95": 0.1, "seeds": 2}  # fmt: skip
+
+    curves = [point("small", "hmappo", s) for s in (0, 1)] + [
+        point(scenario, policy, s)
+        for scenario in ("paper", "dense")
+        for policy in ("hippo", "hmappo")
+        for s in (0, 1)
+    ]
+    curves = [row for row in curves if (row["scenario"], row["policy"]) != ("dense", "hippo")]
+    plt = _pyplot()
+    figure = learning_curves_figure(curves, plt)
+    colours = {}
+    for axis in figure.axes:
+        for line in axis.get_lines():
+            name = line.get_label().split(" ")[0]
+            colours.setdefault(name, set()).add(line.get_color())
+    plt.close(figure)
+    assert colours == {"hmappo": {"C0"}, "hippo": {"C1"}}

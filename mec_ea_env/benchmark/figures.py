@@ -19,6 +19,15 @@ def _pyplot():
     return plt
 
 
+def policy_colours(policies: list[str]) -> dict[str, str]:
+    """Give each policy one colour of matplotlib's default cycle for every panel of a figure.
+
+    Colours follow the first appearance of each policy, so a policy keeps its colour in panels
+    where others are missing.
+    """
+    return {policy: f"C{index % 10}" for index, policy in enumerate(dict.fromkeys(policies))}
+
+
 def plot_scores(rows: list[dict[str, Any]], path: Path) -> Path:
     """Draw each scenario's normalised score per policy (vs best-response where no oracle).
 
@@ -58,6 +67,15 @@ def plot_scores(rows: list[dict[str, Any]], path: Path) -> Path:
 def plot_learning_curves(curves: list[dict[str, Any]], path: Path) -> Path:
     """Draw training episode reward against env steps, one panel per scenario."""
     plt = _pyplot()
+    figure = learning_curves_figure(curves, plt)
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def learning_curves_figure(curves: list[dict[str, Any]], plt):
+    """Return the figure of :func:`plot_learning_curves`, one colour per policy throughout."""
+    colours = policy_colours([row["policy"] for row in curves])
     scenarios = list(dict.fromkeys(row["scenario"] for row in curves)) or ["(no curves)"]
     figure, axes = plt.subplots(
         1,
@@ -75,12 +93,12 @@ def plot_learning_curves(curves: list[dict[str, Any]], path: Path) -> Path:
             half = [row["reward_ci95"] or 0.0 for row in points]
             seeds = points[0]["seeds"]
             label = f"{policy} ({seeds} seed{'' if seeds == 1 else 's'})"
-            (line,) = axis.plot(steps, means, label=label)
+            axis.plot(steps, means, label=label, color=colours[policy])
             axis.fill_between(
                 steps,
                 [m - h for m, h in zip(means, half, strict=True)],
                 [m + h for m, h in zip(means, half, strict=True)],
-                color=line.get_color(),
+                color=colours[policy],
                 alpha=0.2,
             )
         axis.set_title(scenario)
@@ -89,15 +107,14 @@ def plot_learning_curves(curves: list[dict[str, Any]], path: Path) -> Path:
         axis.grid(alpha=0.3)
         if chosen:
             axis.legend(loc="lower right", fontsize="small")
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    return figure
 
 
 def plot_scaling(rows: list[dict[str, Any]], path: Path) -> Path:
     """Draw the scalability study: score vs N and hybrid PPO's training wall time vs N."""
     plt = _pyplot()
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8), constrained_layout=True)
+    colours = policy_colours([row["policy"] for row in rows])
 
     for policy in dict.fromkeys(row["policy"] for row in rows):
         points = [r for r in rows if r["policy"] == policy and r["status"] == "ok"]
@@ -106,11 +123,12 @@ def plot_scaling(rows: list[dict[str, Any]], path: Path) -> Path:
         sizes = [r["num_ues"] for r in points]
         means = [r["score_vs_best_response_mean"] or 0.0 for r in points]
         errors = [r["score_vs_best_response_ci95"] or 0.0 for r in points]
-        left.errorbar(sizes, means, yerr=errors, marker="o", capsize=3, label=policy)
+        style = {"marker": "o", "capsize": 3, "label": policy, "color": colours[policy]}
+        left.errorbar(sizes, means, yerr=errors, **style)
         if points[0]["train_wall_time_s_mean"] is not None:
             walls = [r["train_wall_time_s_mean"] for r in points]
             wall_errors = [r["train_wall_time_s_ci95"] or 0.0 for r in points]
-            right.errorbar(sizes, walls, yerr=wall_errors, marker="o", capsize=3, label=policy)
+            right.errorbar(sizes, walls, yerr=wall_errors, **style)
 
     sizes = sorted({row["num_ues"] for row in rows})
     for axis in (left, right):
