@@ -37,7 +37,12 @@ import pytest
 from mec_ea_env.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# The README files of results folders record past runs at their commits, so they are not run.
+PAGES = [
+    ROOT / "README.md",
+    ROOT / "benchmarks" / "README.md",
+    *sorted((ROOT / "docs").glob("*.md")),
+]
 FENCE = re.compile(
     r"(?:<!-- file: (?P<file>[\w./-]+) -->\s*\n)?^```(?P<lang>\w*)\n(?P<body>.*?)^```",
     re.DOTALL | re.MULTILINE,
@@ -173,7 +178,7 @@ def _run_page(page: Path, folder: Path, monkeypatch, ray: bool) -> int:
 PAGES_WITH_COMMANDS = [page for page in PAGES if _page_commands(page)]
 
 
-@pytest.mark.parametrize("page", PAGES_WITH_COMMANDS, ids=lambda p: p.name)
+@pytest.mark.parametrize("page", PAGES_WITH_COMMANDS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_page_commands_run(page, tmp_path, monkeypatch):
     _run_page(page, tmp_path, monkeypatch, ray=False)
 
@@ -181,7 +186,7 @@ def test_page_commands_run(page, tmp_path, monkeypatch):
 @pytest.mark.rllib
 @pytest.mark.parametrize(
     "page", [p for p in PAGES_WITH_COMMANDS if any(map(_needs_ray, _page_commands(p)))],
-    ids=lambda p: p.name,
+    ids=lambda p: str(p.relative_to(ROOT)),
 )  # fmt: skip
 def test_page_ray_commands_run(page, tmp_path, monkeypatch):
     pytest.importorskip("ray.rllib", reason="ray[rllib] is not installed: make test-rllib")
