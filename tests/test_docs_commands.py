@@ -34,6 +34,7 @@ from pathlib import Path
 
 import pytest
 
+from mec_ea_env.cli import build_parser
 from mec_ea_env.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -142,7 +143,8 @@ def _run(words: list[str], folder: Path) -> None:
         assert words[1] in ("start", "stop", "status"), shlex.join(words)
     elif program == "mec-ea-env":
         arguments = words[1:]
-        command = next(word for word in arguments if word in BUDGET)
+        command = build_parser().parse_args(arguments).command
+        assert command in BUDGET, f"no budget for `mec-ea-env {command}`: add one to BUDGET"
         status = cli_main([*arguments, *BUDGET[command]])
         assert status == 0, f"{shlex.join(words)} exited with {status}"
     elif program == "python" and words[1] == "-c":
