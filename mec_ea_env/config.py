@@ -277,6 +277,10 @@ class WorkloadConfig:
         _check_range("workload", "tokens_min", self.tokens_min, "tokens_max", self.tokens_max)
 
 
+REWARD_MODES = ("shared", "individual", "mixed")
+"""Values of RewardConfig.mode."""
+
+
 @dataclass(frozen=True)
 class RewardConfig:
     """Weights of the per-agent cost c_i = w_T T/T_ref + w_E E/E_ref - w_Q q + penalty miss."""
@@ -305,7 +309,7 @@ class RewardConfig:
         if self.latency_ref_s is not None:
             _check_positive(owner, "latency_ref_s", self.latency_ref_s)
         _check_positive(owner, "energy_ref_j", self.energy_ref_j)
-        _check_choice(owner, "mode", self.mode, ("shared", "individual", "mixed"))
+        _check_choice(owner, "mode", self.mode, REWARD_MODES)
         _check_fraction(owner, "mix_alpha", self.mix_alpha)
 
 

@@ -340,6 +340,32 @@ def test_other_trainer_defaults_conflict(quick_run):
         path.write_text(json.dumps(result))
 
 
+def test_result_predating_setting_reused(quick_run):
+    """A result stored before train_reward existed matches only a suite that keeps its default."""
+    spec = quick_spec(scenarios=("small",), policies=("hmappo",), seeds=1, scaling_sizes=())
+    unit = RunUnit("policies", "small", "hmappo", 0)
+    path = result_path(quick_run, unit)
+    result = json.loads(path.read_text())
+    assert result["settings"]["trainer"]["train_reward"] is None
+
+    older = json.loads(json.dumps(result))
+    del older["settings"]["trainer"]["train_reward"]
+    path.write_text(json.dumps(older))
+    try:
+        assert load_result(path, spec.fingerprint(unit)) is not None
+        individual = quick_spec(
+            scenarios=("small",),
+            policies=("hmappo",),
+            seeds=1,
+            scaling_sizes=(),
+            hybrid_overrides={**spec.hybrid_overrides, "train_reward": "individual"},
+        )
+        with pytest.raises(ResultConflict, match="differing: hybrid_overrides, trainer"):
+            load_result(path, individual.fingerprint(unit))
+    finally:
+        path.write_text(json.dumps(result))
+
+
 def test_result_without_trainer_settings_reused(quick_run, caplog):
     spec = quick_spec(scenarios=("small",), policies=("sb3-ppo",), seeds=1, scaling_sizes=())
     unit = RunUnit("policies", "small", "sb3-ppo", 0)

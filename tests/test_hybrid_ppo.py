@@ -342,6 +342,37 @@ def test_config_rejects_bad_values():
         HybridPPOConfig(num_envs=0)
     with pytest.raises(ValueError, match="gamma"):
         HybridPPOConfig(gamma=1.5)
+    with pytest.raises(ValueError, match="train_reward = 'own' is invalid"):
+        HybridPPOConfig(train_reward="own")
+
+
+def test_train_reward_matches_reward_mode(tmp_path):
+    """train_reward trains exactly as the scenario with that mode would, but keeps the scenario."""
+    scenario = make_config("small")
+    settings = dict(num_envs=4, rollout_length=25, total_steps=200, seed=3)
+
+    def trained(config, scenario):
+        # One at a time: each trainer seeds torch's global generator when it is built.
+        trainer = HybridPPO(config, scenario)
+        trainer.train(progress=False)
+        return trainer
+
+    overridden = trained(HybridPPOConfig(train_reward="individual", **settings), scenario)
+    assert overridden.train_scenario.reward.mode == "individual"
+    individual = make_config("small", reward={"mode": "individual"})
+    direct = trained(HybridPPOConfig(**settings), individual)
+    shared = trained(HybridPPOConfig(**settings), scenario)
+
+    for name, tensor in overridden.actor.state_dict().items():
+        assert torch.equal(tensor, direct.actor.state_dict()[name]), name
+    assert any(
+        not torch.equal(tensor, shared.actor.state_dict()[name])
+        for name, tensor in overridden.actor.state_dict().items()
+    )
+    overridden.save(tmp_path / "checkpoint.pt")
+    resumed = HybridPPO.from_checkpoint(tmp_path / "checkpoint.pt")
+    assert resumed.scenario.reward.mode == "shared"
+    assert resumed.train_scenario.reward.mode == "individual"
 
 
 def test_train_command_writes_outputs(tmp_path):
@@ -375,6 +406,26 @@ def test_train_command_writes_outputs(tmp_path):
     assert (output / "summary.json").is_file()
     policy = make_policy(f"hippo:{output / 'checkpoint.pt'}", make_config("small"))
     assert policy.name == "hippo"
+    assert json.loads((output / "summary.json").read_text())["train_reward"] == "shared"
+
+
+def test_train_command_train_reward(tmp_path, capsys):
+    from mec_ea_env.agents.hybrid_ppo import load_checkpoint
+    from mec_ea_env.cli import main
+
+    output = tmp_path / "run"
+    arguments = ["train", "--scenario", "small", "--steps", "32", "--num-envs", "2",
+                 "--rollout-length", "8", "--eval-episodes", "0", "--output", str(output),
+                 "--no-progress", "--train-reward", "individual"]  # fmt: skip
+    assert main(arguments) == 0
+    assert json.loads((output / "summary.json").read_text())["train_reward"] == "individual"
+    checkpoint = load_checkpoint(output / "checkpoint.pt")
+    assert checkpoint["config"]["train_reward"] == "individual"
+    assert checkpoint["scenario"]["reward"]["mode"] == "shared"
+
+    with pytest.raises(SystemExit):
+        main([*arguments[:-1], "own", "--output", str(tmp_path / "other")])
+    assert "--train-reward: invalid choice: 'own'" in capsys.readouterr().err
 
 
 def test_train_one_episode_no_interval(tmp_path, capsys):

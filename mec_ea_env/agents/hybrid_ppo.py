@@ -45,7 +45,7 @@ from torch.distributions import Beta, Categorical
 
 from mec_ea_env.agents.base import HybridAction, Policy
 from mec_ea_env.agents.registry import register_policy
-from mec_ea_env.config import ScenarioConfig
+from mec_ea_env.config import REWARD_MODES, ScenarioConfig
 from mec_ea_env.observation import ObservationLayout
 from mec_ea_env.simulator import LOCAL
 from mec_ea_env.vector import VectorMECEnv
@@ -122,6 +122,9 @@ class HybridPPOConfig:
     """torch intra-op threads; 1 suits the small networks and leaves cores to the envs."""
     deterministic_torch: bool = True
     """Call torch.use_deterministic_algorithms(True) during training."""
+    train_reward: str | None = None
+    """Reward mode learnt from: "shared", "individual", "mixed" or None (the scenario's mode).
+    The checkpoint keeps the scenario, so evaluations score the scenario's own reward."""
 
     def __post_init__(self) -> None:
         if self.algo not in ALGOS:
@@ -140,6 +143,11 @@ class HybridPPOConfig:
         for name in ("gamma", "gae_lambda"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} = {getattr(self, name)!r} is invalid: expected [0, 1]")
+        if self.train_reward is not None and self.train_reward not in REWARD_MODES:
+            raise ValueError(
+                f"train_reward = {self.train_reward!r} is invalid: expected one of "
+                f"{REWARD_MODES} or None"
+            )
 
     @property
     def steps_per_iteration(self) -> int:
@@ -424,6 +432,18 @@ class Rollout:
     miss_rate: float = 0.0
 
 
+def training_scenario(scenario: ScenarioConfig, train_reward: str | None) -> ScenarioConfig:
+    """Return ``scenario`` with its reward mode set to ``train_reward`` (None keeps it).
+
+    The mean reward of the active UEs, the logged episode reward, is minus their mean cost in
+    every mode (docs/api.md, reward modes), so learning curves stay comparable across modes.
+    """
+    if train_reward is None or train_reward == scenario.reward.mode:
+        return scenario
+    reward = dataclasses.replace(scenario.reward, mode=train_reward)
+    return dataclasses.replace(scenario, reward=reward)
+
+
 class HybridPPO:
     """Hybrid multi-agent PPO on a :class:`VectorMECEnv`: collect, estimate, update, log."""
 
@@ -435,7 +455,10 @@ class HybridPPO:
         # after a previous run had set it (measured with torch 2.13 on CPU).
         torch.set_num_threads(config.torch_threads)
         torch.manual_seed(config.seed)
-        self.env = VectorMECEnv(config.num_envs, scenario)
+        # The envs run the scenario with the reward mode learnt from; the checkpoint keeps
+        # ``scenario`` itself.
+        self.train_scenario = training_scenario(scenario, config.train_reward)
+        self.env = VectorMECEnv(config.num_envs, self.train_scenario)
         self.num_agents = scenario.num_ues
         self.num_servers = scenario.num_servers
         obs_dim, state_dim = self.env.obs_dim, self.env.state_dim
@@ -779,13 +802,15 @@ class HybridPPO:
             disable=not progress,
         )
         logger.info(
-            "training %s on %r: %d env steps, %d envs x %d slots per iteration, %d agents",
+            "training %s on %r: %d env steps, %d envs x %d slots per iteration, %d agents, "
+            "%s reward",
             cfg.algo,
             self.scenario.name,
             cfg.total_steps,
             cfg.num_envs,
             cfg.rollout_length,
             self.num_agents,
+            self.train_scenario.reward.mode,
         )
         planned = cfg.num_iterations * cfg.steps_per_iteration
         if planned != cfg.total_steps:

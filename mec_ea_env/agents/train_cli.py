@@ -33,6 +33,7 @@ from mec_ea_env.cli import (
     scenario_from_args,
     scenario_options_given,
 )
+from mec_ea_env.config import REWARD_MODES
 
 logger = logging.getLogger("mec_ea_env.agents.train")
 
@@ -43,6 +44,8 @@ CHECKPOINT_EVERY = 20
 """Default iterations between checkpoints of `mec-ea-env train` (32,000 env steps by default)."""
 OWN_OPTIONS = ("algo", "seed", "total_steps")
 """Config fields with a hand-written option instead of a generated one."""
+FIELD_CHOICES = {"train_reward": REWARD_MODES}
+"""Accepted values of the text fields whose option lists them."""
 
 
 def config_fields() -> list[tuple[str, str, Any, str]]:
@@ -153,7 +156,7 @@ def _add_train(parser: argparse.ArgumentParser) -> None:
         elif annotation == "float | None":
             group.add_argument(option, type=_optional_float, metavar="FLOAT|none", help=help_text)
         else:
-            group.add_argument(option, help=help_text)
+            group.add_argument(option, choices=FIELD_CHOICES.get(name), help=help_text)
 
 
 def _hyperparameter_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -234,6 +237,7 @@ def _train(args: argparse.Namespace) -> None:
         "algo": trainer.config.algo,
         "scenario": trainer.scenario.name,
         "seed": trainer.config.seed,
+        "train_reward": trainer.train_scenario.reward.mode,
         "env_steps": trainer.global_step,
         "iterations": trainer.iteration,
         "wall_time_s": round(trainer.wall_time_s, 2),

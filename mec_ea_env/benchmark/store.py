@@ -22,6 +22,12 @@ class ResultConflict(ValueError):
     """A stored result was made with other settings than the current suite's."""
 
 
+ADDED_TRAINER_SETTINGS: dict[str, Any] = {"train_reward": None}
+"""Trainer settings added after results were stored, with the value that trains as before.
+
+A stored result without such a setting matches a suite that keeps this value."""
+
+
 def result_path(output: Path, unit: RunUnit) -> Path:
     """Return the result file of ``unit`` under the suite's output folder."""
     return output / "runs" / unit.study / unit.scenario / unit.policy / f"seed{unit.seed}.json"
@@ -58,6 +64,17 @@ def is_legacy(result: dict[str, Any]) -> bool:
     return learned and "trainer" not in settings
 
 
+def _drop_added_settings(expected: dict[str, Any], stored: Any) -> None:
+    """Remove from ``expected`` the added trainer settings that ``stored`` predates."""
+    trainer = expected.get("trainer")
+    stored_trainer = stored.get("trainer") if isinstance(stored, dict) else None
+    if not (isinstance(trainer, dict) and isinstance(stored_trainer, dict)):
+        return
+    for name, value in ADDED_TRAINER_SETTINGS.items():
+        if name not in stored_trainer and trainer.get(name, value) == value:
+            trainer.pop(name, None)
+
+
 def load_result(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any] | None:
     """Return the stored result at ``path`` if its settings equal ``fingerprint``.
 
@@ -79,6 +96,7 @@ def load_result(path: Path, fingerprint: dict[str, Any]) -> dict[str, Any] | Non
         # NOTE: a result written before the trainer settings were recorded is checked on the
         # other settings only, so its trainer defaults are taken on trust.
         expected.pop("trainer", None)
+    _drop_added_settings(expected, stored)
     if stored != expected:
         stored = stored if isinstance(stored, dict) else {}
         differing = sorted(k for k in {*stored, *expected} if stored.get(k) != expected.get(k))
