@@ -60,6 +60,11 @@ def test_evaluate_small_end_to_end(tmp_path):
     scores = {row["policy"]: float(row["normalized_score"]) for row in rows}
     assert scores["random"] == 0.0
     assert scores["oracle"] == 1.0
+    vs_best_response = {row["policy"]: float(row["score_vs_best_response"]) for row in rows}
+    assert vs_best_response["random"] == 0.0
+    assert vs_best_response["best-response"] == 1.0
+    assert "vs BR" in done.stdout
+    assert "needs both" not in done.stdout
 
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["scenario"]["name"] == "small"
@@ -92,10 +97,13 @@ def test_evaluate_without_references(tmp_path, capsys):
         ]
     )
     assert status == 0
-    assert "needs both random and oracle" in capsys.readouterr().out
+    stdout = capsys.readouterr().out
+    assert "norm.: needs both random and oracle" in stdout
+    assert "vs BR: needs both random and best-response" in stdout
     with (tmp_path / "summary.csv").open() as handle:
         (row,) = list(csv.DictReader(handle))
     assert row["normalized_score"] == ""
+    assert row["score_vs_best_response"] == ""
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["scenario"]["radio"]["bandwidth_hz"] == 2e7
 

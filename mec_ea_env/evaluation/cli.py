@@ -76,6 +76,7 @@ def format_table(result: EvaluationResult) -> str:
         "miss",
         "edge",
         "norm.",
+        "vs BR",
     )
     lines = []
     for row in result.summary:
@@ -90,6 +91,7 @@ def format_table(result: EvaluationResult) -> str:
                 _format(row["miss_rate"]),
                 _format(row["edge_share"]),
                 _format(row["normalized_score"]),
+                _format(row["score_vs_best_response"]),
             )
         )
     widths = [max(len(str(r[i])) for r in [header, *lines]) for i in range(len(header))]
@@ -145,6 +147,16 @@ def write_outputs(
     return written
 
 
+def _score_notes(specs: set[str]) -> list[str]:
+    """Return one line per score column that ``specs`` leave empty, saying what it needs."""
+    notes = []
+    if not {"random", "oracle"} <= specs:
+        notes.append("norm.: needs both random and oracle in --policies (left empty)")
+    if not {"random", "best-response"} <= specs:
+        notes.append("vs BR: needs both random and best-response in --policies (left empty)")
+    return notes
+
+
 def _run(args: argparse.Namespace) -> None:
     config = cli.scenario_from_args(args)
     specs = _parse_policies(args.policies)
@@ -166,8 +178,8 @@ def _run(args: argparse.Namespace) -> None:
         f"{args.episodes} episodes of {config.max_cycles} slots, seed {args.seed}"
     )
     print(format_table(result))
-    if not {"random", "oracle"} <= set(specs):
-        print("normalised score: needs both random and oracle in --policies (left empty)")
+    for line in _score_notes(set(specs)):
+        print(line)
     arguments = {
         "policies": specs,
         "episodes": args.episodes,

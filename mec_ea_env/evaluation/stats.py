@@ -38,8 +38,9 @@ def normalized_score(
 ) -> float | None:
     """Return (R - R_random) / (R_oracle - R_random), or None when it is undefined.
 
-    It is undefined when either reference is missing or when the two references are closer than
-    1e-9 (no scale).
+    Any upper reference can stand for the oracle (the score against best-response passes
+    best-response's reward). It is undefined when either reference is missing or when the two
+    references are closer than 1e-9 (no scale).
     """
     if random_reward is None or oracle_reward is None:
         return None
