@@ -1,41 +1,19 @@
 """Run every Python code block of the README and docs/, so that no example in them rots.
 
-Every ```python block runs in a fresh namespace in a temporary folder. A block preceded by the
-line ``<!-- budget: OLD -> NEW -->`` runs with the text OLD replaced by NEW, which shrinks code
-that trains for minutes to a few seconds while running the rest as written.
-test_docs_commands.py does the same for the ```bash blocks.
+Every ```python block of the pages in docs_pages.PAGES runs in a fresh namespace in a temporary
+folder, with its budget marker applied (docs_pages.py). test_docs_commands.py does the same for
+the ```bash blocks.
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
-
 import pytest
+from docs_pages import PAGES, blocks
 
-ROOT = Path(__file__).resolve().parents[1]
-BLOCK = re.compile(
-    r"(?:<!-- budget: (?P<old>.+?) -> (?P<new>.+?) -->\s*\n)?```python\n(?P<code>.*?)```",
-    re.DOTALL,
-)
+PYTHON_BLOCKS = [block for page in PAGES for block in blocks(page) if block.lang == "python"]
 
 
-def _blocks() -> list[tuple[str, str]]:
-    files = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-    found = []
-    for path in files:
-        text = path.read_text(encoding="utf-8")
-        for number, match in enumerate(BLOCK.finditer(text), start=1):
-            where = f"{path.relative_to(ROOT)}#{number}"
-            code = match.group("code")
-            if match.group("old"):
-                assert match.group("old") in code, f"{where}: budget text not in the block"
-                code = code.replace(match.group("old"), match.group("new"))
-            found.append((where, code))
-    return found
-
-
-@pytest.mark.parametrize(("where", "code"), _blocks(), ids=[w for w, _ in _blocks()])
-def test_doc_block_runs(where, code, tmp_path, monkeypatch):
+@pytest.mark.parametrize("block", PYTHON_BLOCKS, ids=[block.where for block in PYTHON_BLOCKS])
+def test_doc_block_runs(block, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    exec(compile(code, where, "exec"), {"__name__": "__docs__"})
+    exec(compile(block.budgeted(), block.where, "exec"), {"__name__": "__docs__"})

@@ -5,7 +5,7 @@ is split into commands: comments are dropped, backslash continuations joined and
 split. The commands of one page run in order in one temporary folder, so that a later command
 finds what an earlier one wrote (a checkpoint, a model). A fenced block preceded by the line
 ``<!-- file: NAME -->`` is written to NAME in that folder first (a module that a command
-imports, for instance).
+imports, for instance). docs_pages.py lists the pages and parses the blocks and markers.
 
 How each program runs:
 
@@ -33,21 +33,10 @@ from importlib import metadata
 from pathlib import Path
 
 import pytest
+from docs_pages import PAGES, ROOT, blocks
 
 from mec_ea_env.cli import build_parser
 from mec_ea_env.cli import main as cli_main
-
-ROOT = Path(__file__).resolve().parents[1]
-# The README files of results folders record past runs at their commits, so they are not run.
-PAGES = [
-    ROOT / "README.md",
-    ROOT / "benchmarks" / "README.md",
-    *sorted((ROOT / "docs").glob("*.md")),
-]
-FENCE = re.compile(
-    r"(?:<!-- file: (?P<file>[\w./-]+) -->\s*\n)?^```(?P<lang>\w*)\n(?P<body>.*?)^```",
-    re.DOTALL | re.MULTILINE,
-)
 
 # Options appended to a `mec-ea-env` subcommand: a few slots of a few episodes.
 BUDGET = {
@@ -79,12 +68,6 @@ NEEDS_RAY = {"examples/rllib_multiagent.py"}
 PLACEHOLDERS = {"R": "1"}
 
 
-def _page_items(page: Path) -> list[tuple[str, str, str | None]]:
-    """Return the page's fenced blocks as (language, body, file name or None)."""
-    text = page.read_text(encoding="utf-8")
-    return [(m.group("lang"), m.group("body"), m.group("file")) for m in FENCE.finditer(text)]
-
-
 def _commands(body: str) -> list[list[str]]:
     """Split a bash block into commands, each a list of words."""
     joined = body.replace("\\\n", " ")
@@ -100,9 +83,9 @@ def _commands(body: str) -> list[list[str]]:
 
 def _page_commands(page: Path) -> list[list[str]]:
     commands = []
-    for lang, body, _ in _page_items(page):
-        if lang == "bash":
-            commands += _commands(body)
+    for block in blocks(page):
+        if block.lang == "bash":
+            commands += _commands(block.budgeted())
     return commands
 
 
@@ -166,9 +149,9 @@ def _subprocess(command: list[str], words: list[str], folder: Path) -> None:
 def _run_page(page: Path, folder: Path, monkeypatch, ray: bool) -> int:
     """Run the page's commands that need Ray (or those that do not) in order, and count them."""
     monkeypatch.chdir(folder)
-    for _, body, name in _page_items(page):
-        if name:
-            (folder / name).write_text(body, encoding="utf-8")
+    for block in blocks(page):
+        if block.file:
+            (folder / block.file).write_text(block.body, encoding="utf-8")
     ran = 0
     for words in _page_commands(page):
         if _needs_ray(words) == ray:
@@ -198,10 +181,10 @@ def test_page_ray_commands_run(page, tmp_path, monkeypatch):
 def test_every_fence_names_its_language():
     """An untagged block would hide its commands from these tests: tag output as ```text."""
     untagged = [
-        f"{page.relative_to(ROOT)}: {body.splitlines()[0] if body else ''}"
+        f"{block.where}: {block.body.splitlines()[0] if block.body else ''}"
         for page in PAGES
-        for lang, body, _ in _page_items(page)
-        if not lang
+        for block in blocks(page)
+        if not block.lang
     ]
     assert not untagged, untagged
 
@@ -213,6 +196,31 @@ def test_command_splitting():
         [".venv/bin/x", "--a", "1"],
         ["mec-ea-env", "evaluate", "--seed", "1"],
     ]
+
+
+def test_fence_markers(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "<!-- file: mod.py -->\n```python\nX = 1\n```\n\n"
+        "<!-- budget: 1000 -> 10 -->\n```bash\nrun --steps 1000\n```\n\n"
+        "```text\noutput\n```\n"
+    )
+    module, command, output = blocks(page)
+    assert module.where == "page.md#1"
+    assert module.lang == "python"
+    assert module.file == "mod.py"
+    assert module.body == "X = 1\n"
+    assert command.budgeted() == "run --steps 10\n"
+    assert command.file is None
+    assert output.budgeted() == "output\n"
+
+
+def test_budget_text_must_be_in_block(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("<!-- budget: 1000 -> 10 -->\n```bash\nrun --steps 500\n```\n")
+    (block,) = blocks(page)
+    with pytest.raises(AssertionError, match="budget text '1000' is not in the block"):
+        block.budgeted()
 
 
 def test_unknown_program_fails(tmp_path):
