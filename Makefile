@@ -22,9 +22,10 @@ $(STAMP): pyproject.toml
 	touch $@
 
 # The main job: train the reference hybrid multi-agent PPO on the default scenario (the demo
-# budget, about 5-6 minutes on 2 idle cores), then compare it with every baseline and the
+# budget, about 5 minutes on 2 idle cores), then compare it with every baseline and the
 # per-slot oracle on the same 20 seeded episodes. Outputs: runs/demo/ (checkpoint,
-# progress.csv, learning curve) and results/demo/ (summary.csv/json, comparison plot).
+# progress.csv, learning curve) and results/demo/ (summary.csv/json, episodes.csv, comparison
+# plot).
 demo: $(STAMP)
 	$(BIN)/mec-ea-env info --scenario paper
 	$(BIN)/mec-ea-env train --algo hmappo --scenario paper --seed 0 --output runs/demo

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import math
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
@@ -25,7 +26,12 @@ def parse_args(
             "--action", choices=("box", "multidiscrete"), default="box", help="action view"
         )
     parser.add_argument("--scenario", default="paper", help="preset name")
-    parser.add_argument("--timesteps", type=int, default=1_000_000, help="UE-steps to train")
+    parser.add_argument(
+        "--timesteps",
+        type=int,
+        default=1_000_000,
+        help="UE-steps to train; SB3 rounds up to whole rollouts of n-steps x num-vec-envs x N",
+    )
     parser.add_argument("--seed", type=int, default=0, help="training and evaluation seed")
     parser.add_argument("--num-vec-envs", type=int, default=4, help="env copies (x N UEs)")
     parser.add_argument("--n-steps", type=int, default=128, help="rollout slots per update")
@@ -40,18 +46,34 @@ def parse_args(
     parser.add_argument("--output", default=output, help="folder for model.zip and results")
     parser.add_argument(
         "--baselines",
-        default="random,all-local,nearest-edge,greedy,oracle",
+        default="random,all-local,nearest-edge,greedy,best-response,oracle",
         help="policies evaluated next to the model; the normalised score needs random and "
-        "oracle, and the oracle is the slow part",
+        "oracle, the score against best-response random and best-response, and the oracle is "
+        "the slow part",
     )
     return parser.parse_args(argv)
+
+
+def describe_training(algorithm: str, args: argparse.Namespace, vec_env, action: str) -> str:
+    """Return one line saying what is trained: scenario, views, reward and budget."""
+    rollout = args.n_steps * vec_env.num_envs
+    rounded = math.ceil(args.timesteps / rollout) * rollout
+    num_ues = vec_env.num_envs // args.num_vec_envs
+    return (
+        f"training {algorithm} on {args.scenario!r} ({num_ues} UEs x {args.num_vec_envs} env "
+        f"copies, {action} actions, {args.train_reward} reward): {args.timesteps} UE-steps, "
+        f"{rounded} in whole rollouts of {rollout}"
+    )
 
 
 class TqdmCallback(BaseCallback):
     """Show training progress in UE-steps (SB3's own bar needs the rich package)."""
 
     def _on_training_start(self) -> None:
-        self.bar = tqdm(total=self.locals["total_timesteps"], unit="step", desc="training")
+        # SB3 trains whole rollouts, so the bar's total is the budget rounded up to them.
+        rollout = self.model.n_steps * self.training_env.num_envs
+        total = math.ceil(self.locals["total_timesteps"] / rollout) * rollout
+        self.bar = tqdm(total=total, unit="step", desc="training")
 
     def _on_step(self) -> bool:
         self.bar.update(self.training_env.num_envs)

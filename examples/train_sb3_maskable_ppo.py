@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import torch
-from sb3_common import TqdmCallback, evaluate, parse_args
+from sb3_common import TqdmCallback, describe_training, evaluate, parse_args
 from sb3_contrib import MaskablePPO
 
 from mec_ea_env.wrappers import sb3_vec_env
@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> None:
         seed=args.seed,
         device="cpu",
     )
+    print(describe_training("MaskablePPO", args, vec_env, "multidiscrete"))
     model.learn(total_timesteps=args.timesteps, callback=TqdmCallback())
     path = Path(args.output) / "model.zip"
     path.parent.mkdir(parents=True, exist_ok=True)

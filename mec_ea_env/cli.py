@@ -233,7 +233,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, add_arguments, _) in COMMANDS.items():
-        add_arguments(sub.add_parser(name, help=help_text, description=help_text))
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        add_arguments(command)
+        # --import is accepted after the command too. Its own dest keeps the subcommand's
+        # parse from replacing the modules given before the command.
+        command.add_argument(
+            "--import",
+            dest="imports_after",
+            action="append",
+            default=argparse.SUPPRESS,
+            metavar="MODULE",
+            help="the same as mec-ea-env --import MODULE before the command (repeatable)",
+        )
     return parser
 
 
@@ -282,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         stream=sys.stderr,
     )
     try:
-        _import_user_modules(args.imports)
+        _import_user_modules([*args.imports, *getattr(args, "imports_after", [])])
         COMMANDS[args.command][2](args)
     except CLIError as error:
         print(f"mec-ea-env {args.command}: error: {error}", file=sys.stderr)

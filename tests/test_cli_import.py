@@ -55,6 +55,20 @@ def test_import_registers_user_policy(tmp_path, monkeypatch):
     assert policies == ["random", "first-server"]
 
 
+def test_import_after_command(tmp_path, monkeypatch, capsys):
+    (tmp_path / "user_policy_after.py").write_text(POLICY_MODULE)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    arguments = ["evaluate", "--scenario", "small", "--episodes", "1", "--max-cycles", "2",
+                 "--policies", "first-server", "--output", str(tmp_path / "out"),
+                 "--no-plot", "--no-progress"]  # fmt: skip
+    assert main([*arguments, "--import", "user_policy_after"]) == 0
+
+    status = main(["--import", "user_policy_after", *arguments, "--import", "no_such_module_xyz"])
+    assert status == 2
+    assert "--import no_such_module_xyz: import failed" in capsys.readouterr().err
+
+
 def test_import_missing_module(tmp_path, capsys):
     status = main(["--import", "no_such_module_xyz", "info", "--scenario", "small"])
     assert status == 2

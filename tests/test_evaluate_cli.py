@@ -100,6 +100,7 @@ def test_evaluate_without_references(tmp_path, capsys):
     stdout = capsys.readouterr().out
     assert "norm.: needs both random and oracle" in stdout
     assert "vs BR: needs both random and best-response" in stdout
+    assert "vs BR = (R - R_random) / (R_best-response - R_random)" in stdout
     with (tmp_path / "summary.csv").open() as handle:
         (row,) = list(csv.DictReader(handle))
     assert row["normalized_score"] == ""

@@ -427,6 +427,10 @@ def test_train_command_train_reward(tmp_path, capsys):
         main([*arguments[:-1], "own", "--output", str(tmp_path / "other")])
     assert "--train-reward: invalid choice: 'own'" in capsys.readouterr().err
 
+    scenario_mode = tmp_path / "scenario-mode"
+    assert main([*arguments[:-1], "none", "--output", str(scenario_mode)]) == 0
+    assert load_checkpoint(scenario_mode / "checkpoint.pt")["config"]["train_reward"] is None
+
 
 def test_train_one_episode_no_interval(tmp_path, capsys):
     """One evaluation episode gives no interval: JSON null and a sentence, never NaN."""

@@ -123,8 +123,9 @@ class HybridPPOConfig:
     deterministic_torch: bool = True
     """Call torch.use_deterministic_algorithms(True) during training."""
     train_reward: str | None = None
-    """Reward mode learnt from: "shared", "individual", "mixed" or None (the scenario's mode).
-    The checkpoint keeps the scenario, so evaluations score the scenario's own reward."""
+    """Reward mode learnt from: "shared", "individual", "mixed" (weights reward.mix_alpha) or
+    None (the scenario's mode). The checkpoint keeps the scenario, so evaluations score the
+    scenario's own reward."""
 
     def __post_init__(self) -> None:
         if self.algo not in ALGOS:

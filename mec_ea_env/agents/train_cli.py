@@ -85,6 +85,10 @@ def _optional_float(text: str) -> float | None:
     return None if text.strip().lower() in ("none", "null") else float(text)
 
 
+def _optional_text(text: str) -> str | None:
+    return None if text.strip().lower() in ("none", "null") else text
+
+
 def _add_train(parser: argparse.ArgumentParser) -> None:
     add_scenario_arguments(parser)
     parser.add_argument(
@@ -155,6 +159,15 @@ def _add_train(parser: argparse.ArgumentParser) -> None:
             group.add_argument(option, type=float, help=help_text)
         elif annotation == "float | None":
             group.add_argument(option, type=_optional_float, metavar="FLOAT|none", help=help_text)
+        elif annotation == "str | None" and name in FIELD_CHOICES:
+            choices = FIELD_CHOICES[name]
+            group.add_argument(
+                option,
+                type=_optional_text,
+                choices=(*choices, None),
+                metavar="{" + ",".join((*choices, "none")) + "}",
+                help=help_text,
+            )
         else:
             group.add_argument(option, choices=FIELD_CHOICES.get(name), help=help_text)
 

@@ -147,13 +147,19 @@ def write_outputs(
     return written
 
 
+SCORE_LEGEND = (
+    "norm. = (R - R_random) / (R_oracle - R_random), vs BR = (R - R_random) / "
+    "(R_best-response - R_random)"
+)
+
+
 def _score_notes(specs: set[str]) -> list[str]:
-    """Return one line per score column that ``specs`` leave empty, saying what it needs."""
-    notes = []
+    """Return the scores' legend and one line per score that ``specs`` leave empty."""
+    notes = [SCORE_LEGEND]
     if not {"random", "oracle"} <= specs:
-        notes.append("norm.: needs both random and oracle in --policies (left empty)")
+        notes.append("norm.: needs both random and oracle among the policies (left empty)")
     if not {"random", "best-response"} <= specs:
-        notes.append("vs BR: needs both random and best-response in --policies (left empty)")
+        notes.append("vs BR: needs both random and best-response among the policies (left empty)")
     return notes
 
 
