@@ -11,6 +11,9 @@ import json
 import logging
 import math
 import shlex
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -439,3 +442,23 @@ def test_curve_colour_per_policy():
             colours.setdefault(name, set()).add(line.get_color())
     plt.close(figure)
     assert colours == {"hmappo": {"C0"}, "hippo": {"C1"}}
+
+
+def test_suite_costs_script(quick_run, tmp_path):
+    """benchmarks/suite_costs.py compares every stored unit's time with its estimate."""
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "suite_costs.py"
+    out = tmp_path / "costs.csv"
+    command = [sys.executable, str(script), "--results", str(quick_run), "--out", str(out)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    rows = read_csv(out)
+    units, _ = quick_spec().units()
+    assert sum(int(row["runs"]) for row in rows) == len(units)
+    assert all(float(row["expected_s"]) > 0 for row in rows)
+    assert all(float(row["measured_mean_s"]) >= 0 for row in rows)
+    assert f"all {len(units)} units" in done.stdout
+
+    empty = subprocess.run([sys.executable, str(script), "--results", str(tmp_path)],
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert empty.returncode == 2
+    assert "no runs/ folder" in empty.stderr

@@ -61,6 +61,8 @@ SCRIPT_BUDGET = {
                                      "--address", "local"],
     "benchmarks/calibration.py": ["--episodes", "2", "--timing-slots", "1"],
     "benchmarks/throughput.py": ["--quick", "--out", "throughput"],
+    "benchmarks/suite_costs.py": ["--results", str(ROOT / "benchmarks" / "results" / "suite"),
+                                  "--out", "costs.csv"],
 }  # fmt: skip
 NEEDS_RAY = {"examples/rllib_multiagent.py"}
 

@@ -206,15 +206,20 @@ def quick_spec(**changes: Any) -> SuiteSpec:
     return SuiteSpec(**settings)
 
 
-# Cost model of the expected wall time.
-# NOTE: the constants are estimates from short probe runs of each part on a shared 2-core
-# machine, so the printed wall time is an estimate too.
+# Cost model of the expected wall time, fitted to the unit times of the full suite's stored
+# results (`python benchmarks/suite_costs.py`, 2-core AMD EPYC).
+# NOTE: those units often ran next to other work, so on idle cores the training parts run
+# faster than estimated.
 _HYBRID_UE_STEPS_PER_S = 20_000.0
 """Hybrid PPO training throughput in UE-steps per second (env steps x N), at most 5000 env
 steps per second on small scenarios."""
-_SB3_UE_STEPS_PER_S = 6_000.0
-"""SB3 PPO training throughput in UE-steps per second through SuperSuit. Probes measured 11 000
-on paper and dense with no other load, and the estimate halves that for a shared machine."""
+_HIPPO_COST_FACTOR = 1.5
+"""Hybrid IPPO's training time over hybrid MAPPO's: its critic runs once per UE. The suite
+measured 1.2 to 1.7 on paper, dense and large."""
+_SB3_UE_STEPS_PER_S = 11_000.0
+"""SB3 PPO training throughput in UE-steps per second through SuperSuit (paper and large)."""
+_SB3_ENV_STEPS_PER_S = 1_050.0
+"""SB3 PPO's ceiling in env steps per second, which bounds small scenarios (small: N = 3)."""
 _EVAL_SECONDS_OTHER = 2.0e-5
 """Seconds per env, slot and UE of the policies without a search, including learned actors."""
 _UNIT_OVERHEAD_S = 2.0
@@ -238,7 +243,9 @@ def estimate_seconds(spec: SuiteSpec, unit: RunUnit) -> float:
         seconds = slots * _EVAL_SECONDS_OTHER * n
     if unit.policy in ("hmappo", "hippo"):
         steps_per_s = min(5000.0, _HYBRID_UE_STEPS_PER_S / n)
-        seconds += spec.budget(unit.scenario) / steps_per_s
+        factor = _HIPPO_COST_FACTOR if unit.policy == "hippo" else 1.0
+        seconds += factor * spec.budget(unit.scenario) / steps_per_s
     elif unit.policy == "sb3-ppo":
-        seconds += spec.budget(unit.scenario) * n / _SB3_UE_STEPS_PER_S
+        steps_per_s = min(_SB3_ENV_STEPS_PER_S, _SB3_UE_STEPS_PER_S / n)
+        seconds += spec.budget(unit.scenario) / steps_per_s
     return seconds + _UNIT_OVERHEAD_S
