@@ -45,7 +45,7 @@ CHECKPOINT_EVERY = 20
 OWN_OPTIONS = ("algo", "seed", "total_steps")
 """Config fields with a hand-written option instead of a generated one."""
 FIELD_CHOICES = {"train_reward": REWARD_MODES}
-"""Accepted values of the text fields whose option lists them."""
+"""Accepted values of the optional text fields ("none" is accepted too)."""
 
 
 def config_fields() -> list[tuple[str, str, Any, str]]:
@@ -169,7 +169,7 @@ def _add_train(parser: argparse.ArgumentParser) -> None:
                 help=help_text,
             )
         else:
-            group.add_argument(option, choices=FIELD_CHOICES.get(name), help=help_text)
+            group.add_argument(option, help=help_text)
 
 
 def _hyperparameter_overrides(args: argparse.Namespace) -> dict[str, Any]:
