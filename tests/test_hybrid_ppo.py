@@ -3,6 +3,7 @@
 import csv
 import json
 import math
+from importlib.util import find_spec
 from pathlib import Path
 
 import numpy as np
@@ -447,6 +448,18 @@ def test_train_one_episode_no_interval(tmp_path, capsys):
     assert summary["eval_reward_ci95"] is None
     assert np.isfinite(summary["eval_reward_mean"])
     assert "one episode, no interval" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(find_spec("tensorboard") is not None, reason="tensorboard is installed")
+def test_train_tensorboard_missing_fails_first(tmp_path, capsys):
+    from mec_ea_env.cli import main
+
+    output = tmp_path / "run"
+    arguments = ["train", "--scenario", "small", "--steps", "32", "--num-envs", "2",
+                 "--rollout-length", "8", "--output", str(output), "--tensorboard"]  # fmt: skip
+    assert main(arguments) == 2
+    assert "--tensorboard needs the tensorboard package" in capsys.readouterr().err
+    assert not output.exists()
 
 
 def test_resume_rejects_scenario_options(tmp_path, capsys):

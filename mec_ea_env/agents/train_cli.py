@@ -23,6 +23,7 @@ import json
 import logging
 import textwrap
 import time
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -53,8 +54,6 @@ def config_fields() -> list[tuple[str, str, Any, str]]:
 
     They are read from the class source, so building the parser does not import torch.
     """
-    from importlib.util import find_spec
-
     spec = find_spec("mec_ea_env.agents.hybrid_ppo")
     if spec is None or spec.origin is None:
         raise CLIError("mec_ea_env.agents.hybrid_ppo not found: reinstall mec_ea_env")
@@ -236,6 +235,9 @@ def _train(args: argparse.Namespace) -> None:
         raise CLIError(f"--eval-episodes = {args.eval_episodes} is invalid: expected >= 0")
     if args.checkpoint_every < 0:
         raise CLIError(f"--checkpoint-every = {args.checkpoint_every} is invalid: expected >= 0")
+    if args.tensorboard and find_spec("tensorboard") is None:
+        # Checked before training, so that a long run does not end without the events asked for.
+        raise CLIError("--tensorboard needs the tensorboard package: pip install tensorboard")
 
     try:
         trainer.train(
