@@ -216,8 +216,9 @@ steps per second on small scenarios."""
 _HIPPO_COST_FACTOR = 1.5
 """Hybrid IPPO's training time over hybrid MAPPO's: its critic runs once per UE. The suite
 measured 1.2 to 1.7 on paper, dense and large."""
-_SB3_UE_STEPS_PER_S = 11_000.0
-"""SB3 PPO training throughput in UE-steps per second through SuperSuit (paper and large)."""
+_SB3_UE_STEPS_PER_S = 14_000.0
+"""SB3 PPO training throughput in UE-steps per second through SuperSuit. The suite's units
+measured 10,000 to 25,000 on paper, dense and large, more at larger N."""
 _SB3_ENV_STEPS_PER_S = 1_050.0
 """SB3 PPO's ceiling in env steps per second, which bounds small scenarios (small: N = 3)."""
 _EVAL_SECONDS_OTHER = 2.0e-5
