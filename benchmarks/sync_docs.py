@@ -96,7 +96,11 @@ def main(argv: list[str] | None = None) -> int:
     synced, replaced = synced_docs(text, tables)
     missing = sorted(set(tables) - set(replaced))
     if missing:
-        print(f"docs/benchmarks.md has no #### heading for: {', '.join(missing)}", file=sys.stderr)
+        print(
+            f"docs/benchmarks.md has no #### heading for: {', '.join(missing)}; add one per "
+            "table, then run this script again",
+            file=sys.stderr,
+        )
         return 1
     images = DOCS.parent / "img" / "benchmarks"
     stale = stale_figures(RESULTS, images)

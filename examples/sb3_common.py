@@ -54,10 +54,15 @@ def parse_args(
     return parser.parse_args(argv)
 
 
+def whole_rollouts(timesteps: int, rollout: int) -> int:
+    """Return ``timesteps`` rounded up to whole rollouts, the UE-steps SB3 trains for."""
+    return math.ceil(timesteps / rollout) * rollout
+
+
 def describe_training(algorithm: str, args: argparse.Namespace, vec_env, action: str) -> str:
-    """Return one line saying what is trained: scenario, views, reward and budget."""
+    """Return one line saying what is trained: scenario, action view, reward and budget."""
     rollout = args.n_steps * vec_env.num_envs
-    rounded = math.ceil(args.timesteps / rollout) * rollout
+    rounded = whole_rollouts(args.timesteps, rollout)
     num_ues = vec_env.num_envs // args.num_vec_envs
     return (
         f"training {algorithm} on {args.scenario!r} ({num_ues} UEs x {args.num_vec_envs} env "
@@ -70,9 +75,8 @@ class TqdmCallback(BaseCallback):
     """Show training progress in UE-steps (SB3's own bar needs the rich package)."""
 
     def _on_training_start(self) -> None:
-        # SB3 trains whole rollouts, so the bar's total is the budget rounded up to them.
         rollout = self.model.n_steps * self.training_env.num_envs
-        total = math.ceil(self.locals["total_timesteps"] / rollout) * rollout
+        total = whole_rollouts(self.locals["total_timesteps"], rollout)
         self.bar = tqdm(total=total, unit="step", desc="training")
 
     def _on_step(self) -> bool:

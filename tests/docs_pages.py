@@ -22,7 +22,7 @@ PAGES = [
     *sorted((ROOT / "docs").glob("*.md")),
 ]
 FENCE = re.compile(
-    r"(?:<!-- (?P<marker>file|budget): (?P<value>.+?) -->[ \t]*\n)?"
+    r"(?:<!-- (?P<marker>file|budget): (?P<value>[^\n]+?) -->[ \t]*\n)?"
     r"^```(?P<lang>\w*)\n(?P<body>.*?)^```",
     re.DOTALL | re.MULTILINE,
 )

@@ -456,7 +456,7 @@ class HybridPPO:
         # after a previous run had set it (measured with torch 2.13 on CPU).
         torch.set_num_threads(config.torch_threads)
         torch.manual_seed(config.seed)
-        # The envs run the scenario with the reward mode learnt from; the checkpoint keeps
+        # The envs run the scenario with the reward mode learnt from. The checkpoint keeps
         # ``scenario`` itself.
         self.train_scenario = training_scenario(scenario, config.train_reward)
         self.env = VectorMECEnv(config.num_envs, self.train_scenario)

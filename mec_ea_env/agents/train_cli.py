@@ -46,7 +46,7 @@ CHECKPOINT_EVERY = 20
 OWN_OPTIONS = ("algo", "seed", "total_steps")
 """Config fields with a hand-written option instead of a generated one."""
 FIELD_CHOICES = {"train_reward": REWARD_MODES}
-"""Accepted values of the optional text fields ("none" is accepted too)."""
+"""Choices of the optional text fields, besides "none" for None."""
 
 
 def config_fields() -> list[tuple[str, str, Any, str]]:
@@ -236,7 +236,7 @@ def _train(args: argparse.Namespace) -> None:
     if args.checkpoint_every < 0:
         raise CLIError(f"--checkpoint-every = {args.checkpoint_every} is invalid: expected >= 0")
     if args.tensorboard and find_spec("tensorboard") is None:
-        # Checked before training, so that a long run does not end without the events asked for.
+        # Checked before training, so that a long run does not end without the requested events.
         raise CLIError("--tensorboard needs the tensorboard package: pip install tensorboard")
 
     try:

@@ -221,8 +221,8 @@ def evaluate_policies(
 
     Specs are names from :func:`mec_ea_env.agents.registry.available_policies` (learned ones take
     a path, ``hmappo:PATH``). Unknown specs raise ValueError before any episode runs. The
-    normalised score needs ``random`` and ``oracle`` among the specs, the score against
-    best-response ``random`` and ``best-response``; without them each is None.
+    normalised score needs ``random`` and ``oracle`` among the specs, and the score against
+    best-response needs ``random`` and ``best-response``. Without them each score is None.
     """
     if not isinstance(episodes, int) or isinstance(episodes, bool) or episodes < 1:
         raise ValueError(f"episodes = {episodes!r} is invalid: expected an integer >= 1")
